@@ -155,7 +155,7 @@ func lintEntry(e *Entry, add func(Finding)) {
 		at(code, SeverityError, "entry dropped: "+e.Dropped, fix)
 	}
 	for _, f := range e.UnknownFields {
-		if e.Loaded || !strings.Contains(strings.ToLower(f), "arn") {
+		if e.Loaded || !looksLikeARNKey(f) {
 			at(CodeUnknownField, SeverityWarning, fmt.Sprintf("key %q is ignored by the authenticator", f),
 				"remove it or correct its spelling (rolearn, userarn, username, groups)")
 		}
@@ -205,7 +205,7 @@ func lintEntry(e *Entry, add func(Finding)) {
 			"use the role ARN: "+p.Canonical)
 	case "sso matcher is alpha, off unless the SSORoleMatch feature gate is set", "sso matcher with an explicit partition (authenticator bug)":
 		fix := "map the SSO role by its ARN without the aws-reserved/sso.amazonaws.com path: arn:aws:iam::ACCOUNT:role/AWSReservedSSO_SET_HEX"
-		at(CodeSSOMatcher, SeverityWarning, "the sso matcher "+e.Never, fix)
+		at(CodeSSOMatcher, SeverityWarning, "never matches: "+e.Never, fix)
 	default:
 		at(CodeInvalidARN, SeverityError, fmt.Sprintf("%q never matches: %s", e.ARN, e.Never),
 			"write a full IAM ARN such as arn:aws:iam::111122223333:role/NAME")

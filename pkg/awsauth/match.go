@@ -132,32 +132,42 @@ type Match struct {
 
 // Lookup finds the mapping the authenticator applies to a caller, as
 // ConfigMapMapper.Map and then the mapAccounts check in server.doMapping do:
-// mapRoles, then mapUsers, by case-insensitive comparison with the canonical
-// ARN, then mapAccounts. It returns nil when the caller is not mapped. The
-// alpha sso matcher is treated as off, as the authenticator's default is.
+// mapRoles, then mapUsers, by case-insensitive comparison (strings.EqualFold)
+// with the lower-cased canonical ARN, then mapAccounts. It returns nil when
+// the caller is not mapped. The alpha sso matcher is treated as off, as the
+// authenticator's default is.
 func (m *Map) Lookup(p Principal, accessKeyID string) *Match {
-	var found *Match
+	subject := strings.ToLower(p.Canonical)
+	var roles, users []*Entry
 	for _, e := range m.Entries {
-		if e.Kind == KindRole && e.Loaded && e.ShadowedBy == nil && e.ARN != "" && strings.EqualFold(e.ARN, p.Canonical) {
-			found = &Match{Entry: e}
-			break
+		if !e.Loaded || !strings.EqualFold(e.ARN, subject) {
+			continue
 		}
-	}
-	if found == nil {
-		var candidates []*Entry
-		for _, e := range m.Entries {
-			if e.Kind == KindUser && e.Loaded && e.ShadowedBy == nil && strings.EqualFold(e.ARN, p.Canonical) {
-				candidates = append(candidates, e)
+		switch e.Kind {
+		case KindRole:
+			// MapStore keeps one role per RoleMapping.Key(): the last one.
+			if e.ShadowedBy == nil && e.ARN != "" {
+				roles = append(roles, e)
 			}
-		}
-		if len(candidates) > 0 {
-			found = &Match{Entry: candidates[len(candidates)-1]}
-			if len(candidates) > 1 {
-				found.Candidates = candidates
+		case KindUser:
+			// One user per UserMapping.Key() (the ARN as written); a user
+			// shadowed only by a mapRoles entry is still in the user map.
+			if e.ShadowedBy == nil || e.ShadowedBy.Kind == KindRole {
+				users = append(users, e)
 			}
 		}
 	}
-	if found != nil {
+	// Roles are consulted before users (ConfigMapMapper.Map). Several
+	// candidates of one kind are matched in Go map order: a random winner.
+	candidates := roles
+	if len(candidates) == 0 {
+		candidates = users
+	}
+	if len(candidates) > 0 {
+		found := &Match{Entry: candidates[len(candidates)-1]}
+		if len(candidates) > 1 {
+			found.Candidates = candidates
+		}
 		var err error
 		if found.Username, err = Render(found.Entry.Username, p, accessKeyID); err != nil {
 			found.RenderErr = fmt.Sprintf("username %q: %v", found.Entry.Username, err)
@@ -172,11 +182,15 @@ func (m *Map) Lookup(p Principal, accessKeyID string) *Match {
 		}
 		return found
 	}
+	var account *Entry
 	for _, e := range m.Entries {
-		if e.Kind == KindAccount && e.Loaded && e.ARN == p.AccountID {
-			// server.doMapping: the username is the canonical ARN, no groups.
-			return &Match{Entry: e, Username: p.Canonical, Groups: []string{}}
+		if e.Kind == KindAccount && e.Loaded && e.ARN == p.AccountID && (account == nil || e.ShadowedBy == nil) {
+			account = e
 		}
+	}
+	if account != nil {
+		// server.doMapping: the username is the canonical ARN, no groups.
+		return &Match{Entry: account, Username: p.Canonical, Groups: []string{}}
 	}
 	return nil
 }

@@ -297,7 +297,7 @@ func decodeMapping(key string, item json.RawMessage, e *Entry) {
 	e.Loaded = e.Dropped == ""
 	inspectFields(key, item, e)
 	if !e.Loaded {
-		e.Dropped = explainDrop(key, e)
+		e.Dropped = explainDrop(key, item, e)
 	}
 }
 
@@ -365,7 +365,7 @@ func inspectFields(key string, item json.RawMessage, e *Entry) {
 		}
 		seen[field] = append(seen[field], name)
 		if p := typeProblem(name, want, fields[name]); p != "" {
-			e.FieldProblems = append(e.FieldProblems, p)
+			e.FieldProblems = append(e.FieldProblems, strings.Split(p, "\n")...)
 		}
 	}
 	for _, field := range slices.Sorted(maps.Keys(seen)) {
@@ -395,16 +395,19 @@ func typeProblem(name, want string, v json.RawMessage) string {
 		}
 		var items []json.RawMessage
 		_ = json.Unmarshal(v, &items)
+		var problems []string
 		for i, it := range items {
 			if k := jsonKind(it); k != "a string" {
-				return fmt.Sprintf("%s item %d is %s, read as an empty group name: quote it", name, i+1, describe(it))
+				problems = append(problems, fmt.Sprintf("%s item %d is %s, read as an empty group name: quote it", name, i+1, describe(it)))
+				continue
 			}
 			var s string
 			_ = json.Unmarshal(it, &s)
 			if strings.Contains(s, " - ") {
-				return fmt.Sprintf("%s item %d is one group named %q: a dash on the wrong line merged two groups into one", name, i+1, s)
+				problems = append(problems, fmt.Sprintf("%s item %d is one group named %q: a dash on the wrong line merged two groups into one", name, i+1, s))
 			}
 		}
+		return strings.Join(problems, "\n")
 	}
 	return ""
 }
@@ -443,13 +446,16 @@ func describe(v json.RawMessage) string {
 }
 
 // explainDrop turns the Validate failure into a reason naming the likely cause.
-func explainDrop(key string, e *Entry) string {
+func explainDrop(key string, item json.RawMessage, e *Entry) string {
 	for _, p := range e.FieldProblems {
 		if strings.HasPrefix(p, "the item is") {
 			return strings.TrimPrefix(p, "the item is ")
 		}
 	}
 	reason := e.Dropped
+	if jsonKind(item) == "null" {
+		return "an empty item (a '-' with nothing after it, or null)"
+	}
 	switch key {
 	case KeyRoles:
 		if reason != "no rolearn" {
@@ -468,7 +474,7 @@ func explainDrop(key string, e *Entry) string {
 		}
 	}
 	for _, f := range e.UnknownFields {
-		if strings.Contains(strings.ToLower(f), "arn") {
+		if looksLikeARNKey(f) {
 			return fmt.Sprintf("%s (unknown key %q: misspelled?)", reason, f)
 		}
 	}
@@ -476,6 +482,34 @@ func explainDrop(key string, e *Entry) string {
 		return reason + " (" + e.FieldProblems[0] + ")"
 	}
 	return reason
+}
+
+// looksLikeARNKey reports whether an unknown entry key is probably a
+// misspelled rolearn or userarn ("role_arn", "rolearm", "usrarn").
+func looksLikeARNKey(name string) bool {
+	f := strings.NewReplacer("_", "", "-", "", " ", "").Replace(strings.ToLower(name))
+	return strings.Contains(f, "arn") || editDistance(f, "rolearn") <= 2 || editDistance(f, "userarn") <= 2
+}
+
+// editDistance is the Levenshtein distance between two short strings.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)
@@ -505,6 +539,9 @@ func yamlHint(value string, line int) string {
 		case unquotedTemplate.MatchString(l):
 			return "an unquoted {{...}} template is read as a YAML mapping: quote the value, e.g. username: \"{{SessionName}}\""
 		}
+	}
+	if t := strings.TrimSpace(value); !strings.Contains(t, "\n") && strings.Count(t, ": ") > 1 {
+		return "the whole value is on one line: was the '|' block marker after the key forgotten? Write the key as 'mapRoles: |' followed by the indented list"
 	}
 	return "check the indentation: every '- ' item and its keys must line up"
 }
@@ -545,47 +582,54 @@ func itemLines(value string) ([]int, int) {
 	return lines, max(docs, 1)
 }
 
+// accountItem is one item of mapAccounts. Its UnmarshalYAML decodes the
+// item into a string exactly as yaml.v2 does for the authenticator's
+// []string, but records a failure instead of skipping the item, so that
+// every item keeps its place.
+type accountItem struct {
+	value   string
+	dropped bool
+}
+
+func (a *accountItem) UnmarshalYAML(unmarshal func(any) error) error {
+	if err := unmarshal(&a.value); err != nil {
+		a.dropped = true
+	}
+	return nil
+}
+
 // parseAccounts mirrors the authenticator's yaml.v2 decode of mapAccounts
-// into []string: a scalar fails the whole key; non-scalar items are skipped.
+// into []string: anything but a list fails the whole key; items that are
+// not scalars are skipped (and yaml.v2 reports an error for them); a null
+// item loads as "".
 func parseAccounts(value string, st *KeyState) []*Entry {
 	lines, docs := itemLines(value)
 	st.ExtraDocuments = docs - 1
-	var loaded []string
-	err := yamlv2.Unmarshal([]byte(value), &loaded)
-	var items []any
-	_ = yamlv2.Unmarshal([]byte(value), &items)
-	if err != nil && len(loaded) == 0 {
+	var items []accountItem
+	if err := yamlv2.Unmarshal([]byte(value), &items); err != nil {
 		st.Err, st.ErrLine = yamlError(err)
-		if len(items) == 0 {
-			st.Hint = "mapAccounts must be a YAML list of account IDs, one '- \"111122223333\"' per line"
-			if strings.Contains(value, "\t") {
-				st.Hint = "a tab character: YAML indentation must use spaces"
-			}
+		st.Err = strings.ReplaceAll(st.Err, "[]awsauth.accountItem", "[]string")
+		st.Hint = "mapAccounts must be a YAML list of account IDs, one '- \"111122223333\"' per line"
+		if strings.Contains(value, "\t") {
+			st.Hint = "a tab character: YAML indentation must use spaces"
 		}
-		if len(items) == 0 {
-			return nil
-		}
+		return nil
 	}
 	if len(lines) != len(items) {
 		lines = nil
 	}
 	entries := make([]*Entry, 0, len(items))
-	next := 0
 	for i, it := range items {
 		e := &Entry{Kind: KindAccount, Key: KeyAccounts, Index: i}
 		if lines != nil {
 			e.Line = lines[i]
 		}
-		switch it.(type) {
-		case map[any]any, []any:
+		if it.dropped {
 			e.Dropped = "not an account ID (a mapping or a list)"
 			st.Partial = "some items are not scalars"
-		default:
-			if next < len(loaded) {
-				e.ARN = loaded[next]
-				e.Loaded = true
-				next++
-			}
+		} else {
+			e.ARN = it.value
+			e.Loaded = true
 		}
 		entries = append(entries, e)
 	}
