@@ -6,7 +6,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 mod="$root/hack/testbin"
-key=$(cat "$mod/go.mod" "$mod/go.sum" | sha256sum | cut -c1-16)
+key=$(cat "$mod/go.mod" "$mod/go.sum" "$0" | sha256sum | cut -c1-16)
 cache="${EKSACCESS_TESTBIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-eksaccess/testbin}"
 dir="$cache/$key"
 if [[ -x "$dir/kube-apiserver" && -x "$dir/etcd" ]]; then
@@ -17,7 +17,12 @@ mkdir -p "$dir.tmp"
 cd "$mod"
 export CGO_ENABLED=0
 echo "building kube-apiserver and etcd into $dir (first run only, ~11 min)" >&2
-go build -trimpath -ldflags='-s -w' -o "$dir.tmp/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver >&2
+# Stamp the real version: an unstamped build reports v0.0.0-master.
+k8sv=$(go list -m -f '{{.Version}}' k8s.io/kubernetes)
+minor=$(echo "$k8sv" | cut -d. -f2)
+vpkg=k8s.io/component-base/version
+go build -trimpath -ldflags="-s -w -X $vpkg.gitVersion=$k8sv -X $vpkg.gitMajor=1 -X $vpkg.gitMinor=$minor -X $vpkg.gitTreeState=clean" \
+  -o "$dir.tmp/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver >&2
 go build -trimpath -ldflags='-s -w' -o "$dir.tmp/etcd" go.etcd.io/etcd/server/v3 >&2
 rm -rf "$dir"
 mv "$dir.tmp" "$dir"

@@ -1,0 +1,61 @@
+package cmd
+
+import (
+	"fmt"
+	"runtime"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/eksaccess/kubectl-eksaccess/pkg/output"
+)
+
+// Set at build time with -ldflags "-X github.com/eksaccess/kubectl-eksaccess/pkg/cmd.version=v1.2.3 ...".
+var (
+	version = "v0.0.0-dev"
+	commit  = ""
+	date    = ""
+)
+
+// VersionOptions are the options of `version`.
+type VersionOptions struct {
+	genericiooptions.IOStreams
+	Output string
+}
+
+// NewCmdVersion builds `kubectl eksaccess version`.
+func NewCmdVersion(streams genericiooptions.IOStreams) *cobra.Command {
+	o := &VersionOptions{IOStreams: streams}
+	cmd := &cobra.Command{
+		Use:   "version",
+		Short: "Print the plugin's version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run()
+		},
+	}
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml")
+	return cmd
+}
+
+// Validate checks the flags.
+func (o *VersionOptions) Validate() error {
+	return validateOutput(o.Output, "json", "yaml")
+}
+
+// Run prints the version.
+func (o *VersionOptions) Run() error {
+	v := output.NewVersion(version, commit, date, runtime.Version(), runtime.GOOS+"/"+runtime.GOARCH)
+	if o.Output != "" {
+		return output.Print(o.Out, o.Output, v)
+	}
+	fmt.Fprintf(o.Out, "kubectl-eksaccess %s", v.Version)
+	if v.Commit != "" {
+		fmt.Fprintf(o.Out, " (commit %s, built %s)", v.Commit, v.Date)
+	}
+	fmt.Fprintf(o.Out, " %s %s\n", v.GoVersion, v.Platform)
+	return nil
+}
