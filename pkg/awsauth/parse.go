@@ -247,22 +247,28 @@ type userMapping struct {
 }
 
 func parseMappings(key, value string, st *KeyState) []*Entry {
-	lines, docs := itemLines(value)
-	st.ExtraDocuments = docs - 1
 	js, err := utilyaml.ToJSON([]byte(value))
 	if err != nil {
+		_, docs := itemLines(value, -1)
+		st.ExtraDocuments = docs - 1
 		st.Err, st.ErrLine = yamlError(err)
-		st.Hint = yamlHint(value, st.ErrLine)
+		// The error line stays 0 when yaml.v2 gives none (pkg/awsauth edit
+		// messages rely on it); the hint names the line of the cause.
+		st.Hint, _ = yamlHint(value, st.ErrLine)
 		return nil
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(js, &items); err != nil {
+		_, docs := itemLines(value, -1)
+		st.ExtraDocuments = docs - 1
 		st.Err = jsonShapeError(js, err)
 		if bytes.HasPrefix(bytes.TrimSpace(js), []byte("{")) {
 			st.Hint = "the value is a single object; write a YAML list with one '- ' item per mapping"
 		}
 		return nil
 	}
+	lines, docs := itemLines(value, len(items))
+	st.ExtraDocuments = docs - 1
 	if len(lines) != len(items) {
 		lines = nil
 	}
@@ -524,26 +530,31 @@ func yamlError(err error) (string, int) {
 	return msg, line
 }
 
-// yamlHint names the usual cause of a YAML error near a line.
-func yamlHint(value string, line int) string {
+// yamlHint names the usual cause of a YAML error near a line. When the
+// error has no line (yaml.v2's "invalid map key"), it returns the line of
+// the cause it found.
+func yamlHint(value string, line int) (string, int) {
 	lines := strings.Split(value, "\n")
-	check := lines
+	lo, hi := 0, len(lines)
 	if line > 0 && line <= len(lines) {
-		lo := max(0, line-2)
-		check = lines[lo:min(len(lines), line+1)]
+		lo, hi = max(0, line-2), min(len(lines), line+1)
 	}
-	for _, l := range check {
-		switch {
+	for i := lo; i < hi; i++ {
+		at := line
+		if at == 0 {
+			at = i + 1
+		}
+		switch l := lines[i]; {
 		case strings.Contains(l, "\t"):
-			return "a tab character: YAML indentation must use spaces"
+			return "a tab character: YAML indentation must use spaces", at
 		case unquotedTemplate.MatchString(l):
-			return "an unquoted {{...}} template is read as a YAML mapping: quote the value, e.g. username: \"{{SessionName}}\""
+			return fmt.Sprintf("an unquoted {{...}} template on line %d is read as a YAML mapping: quote the value, e.g. username: \"{{SessionName}}\"", at), at
 		}
 	}
 	if t := strings.TrimSpace(value); !strings.Contains(t, "\n") && strings.Count(t, ": ") > 1 {
-		return "the whole value is on one line: was the '|' block marker after the key forgotten? Write the key as 'mapRoles: |' followed by the indented list"
+		return "the whole value is on one line: was the '|' block marker after the key forgotten? Write the key as 'mapRoles: |' followed by the indented list", line
 	}
-	return "check the indentation: every '- ' item and its keys must line up"
+	return "check the indentation: every '- ' item and its keys must line up", line
 }
 
 var unquotedTemplate = regexp.MustCompile(`:\s*\{\{`)
@@ -563,7 +574,61 @@ func jsonShapeError(js []byte, err error) string {
 
 // itemLines returns the 1-based line of each top-level list item of value,
 // and the number of YAML documents; nil lines when value is not a list.
-func itemLines(value string) ([]int, int) {
+// want is the number of items the authenticator's decoder found: a cheap
+// line scan is used when it finds as many, a full YAML parse otherwise.
+func itemLines(value string, want int) ([]int, int) {
+	if lines, docs, ok := scanItemLines(value); ok && len(lines) == want {
+		return lines, docs
+	}
+	return parseItemLines(value)
+}
+
+// scanItemLines finds the lines of a block list's items without parsing:
+// lines whose first non-space character is a '-' followed by a space or
+// the end of the line, at the column of the first such line. ok is false
+// when the value has anything that could make the scan wrong (flow
+// collections or a first content line that is not an item).
+func scanItemLines(value string) (lines []int, docs int, ok bool) {
+	col := -1
+	docs = 1
+	n := 0
+	for rest := value; rest != ""; {
+		var line string
+		line, rest, _ = strings.Cut(rest, "\n")
+		n++
+		line = strings.TrimSuffix(line, "\r")
+		trimmed := strings.TrimLeft(line, " ")
+		if trimmed == "" || trimmed[0] == '#' {
+			continue
+		}
+		if line == "---" || strings.HasPrefix(line, "--- ") {
+			if col >= 0 {
+				docs++
+			}
+			continue
+		}
+		if docs > 1 {
+			continue
+		}
+		indent := len(line) - len(trimmed)
+		isItem := trimmed == "-" || strings.HasPrefix(trimmed, "- ")
+		switch {
+		case col < 0 && !isItem:
+			return nil, 0, false
+		case col < 0:
+			col = indent
+		case indent < col:
+			return nil, 0, false
+		}
+		if isItem && indent == col {
+			lines = append(lines, n)
+		}
+	}
+	return lines, docs, col >= 0
+}
+
+// parseItemLines is itemLines by a full YAML parse.
+func parseItemLines(value string) ([]int, int) {
 	dec := yamlv3.NewDecoder(strings.NewReader(value))
 	docs := 0
 	var lines []int
@@ -603,10 +668,10 @@ func (a *accountItem) UnmarshalYAML(unmarshal func(any) error) error {
 // not scalars are skipped (and yaml.v2 reports an error for them); a null
 // item loads as "".
 func parseAccounts(value string, st *KeyState) []*Entry {
-	lines, docs := itemLines(value)
-	st.ExtraDocuments = docs - 1
 	var items []accountItem
 	if err := yamlv2.Unmarshal([]byte(value), &items); err != nil {
+		_, docs := itemLines(value, -1)
+		st.ExtraDocuments = docs - 1
 		st.Err, st.ErrLine = yamlError(err)
 		st.Err = strings.ReplaceAll(st.Err, "[]awsauth.accountItem", "[]string")
 		st.Hint = "mapAccounts must be a YAML list of account IDs, one '- \"111122223333\"' per line"
@@ -615,6 +680,8 @@ func parseAccounts(value string, st *KeyState) []*Entry {
 		}
 		return nil
 	}
+	lines, docs := itemLines(value, len(items))
+	st.ExtraDocuments = docs - 1
 	if len(lines) != len(items) {
 		lines = nil
 	}

@@ -30,9 +30,9 @@ type Mapping struct {
 	// Effective is true when the authenticator can apply the entry.
 	Effective bool `json:"effective"`
 	// Source is the data key and line, e.g. "mapRoles line 7".
-	Source string `json:"source"`
-	Key    string `json:"key"`
-	Line   int    `json:"line,omitempty"`
+	Source string       `json:"source"`
+	Key    string       `json:"key"`
+	Line   int          `json:"line,omitempty"`
 	SSO    *awsauth.SSO `json:"sso,omitempty"`
 }
 
