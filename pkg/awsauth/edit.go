@@ -378,7 +378,7 @@ func applyAdd(data map[string]string, m *Map, c Change) (Result, error) {
 				others = append(others, e.Source())
 			}
 		}
-		res.Warnings = append(res.Warnings, fmt.Sprintf("%s is mapped more than once: %s applies, %s never apply; remove the copies with 'kubectl eksaccess remove %s --all-duplicates' and add it again", c.ARN, win.Source(), strings.Join(others, ", "), c.ARN))
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%s is mapped more than once: %s applies and was the one updated; never applied: %s; to keep one copy, run 'kubectl eksaccess remove %s --all-duplicates' and add it again", c.ARN, win.Source(), strings.Join(others, ", "), c.ARN))
 	}
 	if win != nil && len(win.Ambiguous) > 0 {
 		return res, fmt.Errorf("aws-auth %s: %s differs only in case from %s; which one applies changes from one request to the next: remove the copies first with 'kubectl eksaccess remove %s --all-duplicates'", key, win.where(), win.Ambiguous[0].where(), c.ARN)
@@ -387,6 +387,13 @@ func applyAdd(data map[string]string, m *Map, c Change) (Result, error) {
 		return applyUpdate(data, m, c, win, res)
 	}
 	username, groups := c.Username, c.Groups
+	if c.Kind == KindRole {
+		for _, e := range m.Entries {
+			if p, err := Canonicalize(e.ARN); e.Loaded && err == nil && p.Type == PrincipalRole && p.Path != "/" && strings.EqualFold(fmt.Sprintf("arn:%s:iam::%s:role/%s", p.Partition, p.AccountID, p.Name), c.ARN) {
+				res.Warnings = append(res.Warnings, fmt.Sprintf("%s maps the same role with its path (%s), which never matches: remove it with 'kubectl eksaccess remove %s'", e.Source(), e.ARN, e.ARN))
+			}
+		}
+	}
 	if c.Kind != KindAccount {
 		res.Warnings = append(res.Warnings, UsernameWarnings(username, c.Node)...)
 		if len(groups) == 0 {
@@ -413,7 +420,7 @@ func applyAdd(data map[string]string, m *Map, c Change) (Result, error) {
 			res.Created = true
 			res.Notices = append(res.Notices, fmt.Sprintf("aws-auth has no %s key: creating it", key))
 		} else if strings.TrimSpace(text) != "" {
-			res.Notices = append(res.Notices, fmt.Sprintf("%s held only %q, which maps nobody: replaced it with a list", key, strings.TrimSpace(text)))
+			res.Notices = append(res.Notices, fmt.Sprintf("%s held only '%s', which maps nobody: replaced it with a list", key, strings.TrimSpace(text)))
 		}
 		cands = append(cands, candidate{text: newText, edits: []Edit{e}})
 	case err != nil || d.root == nil:
@@ -434,7 +441,7 @@ func applyAdd(data map[string]string, m *Map, c Change) (Result, error) {
 	case d.seq == nil:
 		if d.root.Kind == yamlv3.ScalarNode && d.root.Tag == "!!null" {
 			lines := renderItem(defaultStyle(c.Kind, 0), c.Kind, want)
-			res.Notices = append(res.Notices, fmt.Sprintf("%s held %q, which maps nobody: replaced it with a list", key, strings.TrimSpace(text)))
+			res.Notices = append(res.Notices, fmt.Sprintf("%s held only '%s', which maps nobody: replaced it with a list", key, strings.TrimSpace(text)))
 			cands = append(cands, candidate{text: strings.Join(lines, d.eol) + d.eol, edits: []Edit{{Key: key, OldStart: 1, OldEnd: len(d.lines), NewStart: 1, NewEnd: len(lines)}}})
 			break
 		}
@@ -473,6 +480,9 @@ func applyAdd(data map[string]string, m *Map, c Change) (Result, error) {
 		res.Edits = cand.edits
 		if cand.notice != "" {
 			res.Notices = append(res.Notices, cand.notice)
+		}
+		if st.Err != "" {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%s is still broken, so the new entry does not load either: fix it with 'kubectl eksaccess lint'", key))
 		}
 		e := cand.edits[len(cand.edits)-1]
 		if res.Created {
@@ -617,6 +627,9 @@ func applyRemove(data map[string]string, m *Map, c Change) (Result, error) {
 		}
 	}
 	if win == nil {
+		if st := m.Key(res.Key); st.Err != "" && !c.Force {
+			return res, brokenKeyError(res.Key, st)
+		}
 		return res, fmt.Errorf("%s: %w: nothing to remove (see 'kubectl eksaccess list')", c.ARN, ErrNotFound)
 	}
 	remove := []*Entry{win}
@@ -629,7 +642,7 @@ func applyRemove(data map[string]string, m *Map, c Change) (Result, error) {
 				others = append(others, e.Source())
 			}
 		}
-		res.Warnings = append(res.Warnings, fmt.Sprintf("%s is mapped more than once: removed %s; %s still map it and the last of them now applies: add --all-duplicates to remove them all", c.ARN, win.Source(), strings.Join(others, ", ")))
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%s is mapped more than once: removed %s, which applied; still mapped at %s, and the last of those now applies: add --all-duplicates to remove every copy", c.ARN, win.Source(), strings.Join(others, ", ")))
 	}
 	res.Key = remove[0].Key
 	byKey := map[string][]*Entry{}
@@ -805,6 +818,11 @@ func CheckNotWorse(before, after map[string]string, c Change) error {
 			return fmt.Errorf("aws-auth %s: %s: the entry for %s would no longer load as it does today: refusing to write; check the change with 'kubectl eksaccess lint'", e.Key, e.where(), entryName(e))
 		}
 		count[fp]--
+	}
+	if c.Force && pa.Key(DataKeyFor(c.Kind)).Err != "" {
+		// A forced edit of a key that stays broken: nothing loads from it,
+		// so there is no target to check.
+		return nil
 	}
 	tb, _ := targets(pb, c)
 	ta, win := targets(pa, c)
@@ -1213,6 +1231,7 @@ type itemStyle struct {
 	groupQ    quote
 	groupFlow bool
 	groupDash int // column of group dashes relative to keyCol
+	groupGap  int // spaces after a group's dash
 }
 
 func defaultStyle(kind Kind, dashCol int) itemStyle {
@@ -1224,7 +1243,7 @@ func defaultStyle(kind Kind, dashCol int) itemStyle {
 		dashCol: dashCol, keyCol: dashCol + 2,
 		order: []string{"arn", "username", "groups"},
 		names: map[string]string{"arn": arn, "username": "username", "groups": "groups"},
-		arnQ:  qPlain, userQ: qPlain, groupQ: qPlain, groupDash: 2,
+		arnQ:  qPlain, userQ: qPlain, groupQ: qPlain, groupDash: 2, groupGap: 1,
 	}
 }
 
@@ -1306,6 +1325,9 @@ func (d *keyDoc) learnStyle(kind Kind) itemStyle {
 				}
 				if !st.groupFlow && v.Column-1 >= st.keyCol {
 					st.groupDash = v.Column - 1 - st.keyCol
+					if len(v.Content) > 0 && v.Content[0].Line == v.Line && v.Content[0].Column > v.Column+1 {
+						st.groupGap = v.Content[0].Column - v.Column - 1
+					}
 				}
 			}
 		}
@@ -1430,9 +1452,9 @@ func renderGroups(k string, groups []string, st itemStyle, keyCol int) []string 
 		return []string{k + " [" + strings.Join(items, ", ") + "]"}
 	}
 	out := []string{k}
-	pad := strings.Repeat(" ", keyCol+st.groupDash)
+	pad := strings.Repeat(" ", keyCol+st.groupDash) + "-" + strings.Repeat(" ", max(st.groupGap, 1))
 	for _, g := range groups {
-		out = append(out, pad+"- "+scalar(g, st.groupQ))
+		out = append(out, pad+scalar(g, st.groupQ))
 	}
 	return out
 }
@@ -1550,7 +1572,6 @@ func (d *keyDoc) updateInPlace(item *yamlv3.Node, sp span, style itemStyle, w wa
 	if !sameSet(w.groups, old.Groups) {
 		is := find("groups")
 		gs := style
-		gs.groupDash = 2
 		if len(is) == 0 {
 			lines := renderGroups(keyText("groups", keyQ)+":", w.groups, gs, keyCol)
 			lines[0] = indent + lines[0]
@@ -1573,6 +1594,9 @@ func (d *keyDoc) updateInPlace(item *yamlv3.Node, sp span, style itemStyle, w wa
 					}
 					if !gs.groupFlow && v.Column-1 >= keyCol {
 						gs.groupDash = v.Column - 1 - keyCol
+						if len(v.Content) > 0 && v.Content[0].Line == v.Line && v.Content[0].Column > v.Column+1 {
+							gs.groupGap = v.Content[0].Column - v.Column - 1
+						}
 					}
 				}
 				lines := renderGroups("", w.groups, gs, keyCol)
@@ -1632,7 +1656,11 @@ func (d *keyDoc) groupLines(seq *yamlv3.Node, groups []string) ([]repl, bool) {
 		}
 	}
 	var add []string
-	pad := strings.Repeat(" ", col) + "- "
+	gap := 1
+	if first := seq.Content[0]; first.Line == seq.Line && first.Column > seq.Column+1 {
+		gap = first.Column - seq.Column - 1
+	}
+	pad := strings.Repeat(" ", col) + "-" + strings.Repeat(" ", gap)
 	q := quoteOf(seq.Content[0])
 	for _, g := range groups {
 		if !slices.Contains(have, g) {

@@ -174,7 +174,7 @@ func TestEditGolden(t *testing.T) {
 							t.Errorf("Apply's result fails CheckNotWorse: %v", err)
 						}
 						// Idempotent: adding again changes nothing.
-						if c.Op == OpAdd {
+						if c.Op == OpAdd && !c.Force {
 							again, err := Apply(res.Data, c)
 							if err != nil || again.Changed {
 								t.Errorf("second add: changed=%v err=%v", again.Changed, err)
