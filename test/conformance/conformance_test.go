@@ -355,12 +355,28 @@ func callersFor(a *authenticator, m *awsauth.Map, extra []string) []string {
 	for _, acct := range a.accounts {
 		add("arn:aws:iam::" + acct + ":user/someone")
 	}
+	for len(set) > 4*maxDerived {
+		for c := range set {
+			delete(set, c)
+			break
+		}
+	}
 	for _, s := range ssos {
 		partition := s.Partition
 		if partition == "" {
 			partition = "aws"
 		}
 		add(fmt.Sprintf("arn:%s:sts::%s:assumed-role/AWSReservedSSO_%s_0123456789abcdef/alice@example.com", partition, s.AccountID, s.PermissionSetName))
+	}
+	// Bound the work on huge inputs (YAML aliases can expand a few bytes
+	// into thousands of entries): every lookup walks every entry.
+	slices.Sort(arns)
+	arns = slices.Compact(arns)
+	if len(arns) > maxDerived {
+		arns = arns[:maxDerived]
+	}
+	if len(ssos) > maxDerived {
+		ssos = ssos[:maxDerived]
 	}
 	for _, arn := range arns {
 		if arn == "" {
@@ -391,6 +407,9 @@ func callersFor(a *authenticator, m *awsauth.Map, extra []string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// maxDerived bounds the ARNs callers are derived from.
+const maxDerived = 64
 
 func swapCase(s string) string {
 	return strings.Map(func(r rune) rune {

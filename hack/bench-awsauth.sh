@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Benchmarks parsing and linting aws-auth documents of 10, 1000 and 5000
+# entries (5000 entries is about 1 MiB). Extra arguments go to go test,
+# e.g. hack/bench-awsauth.sh -count 5 -cpuprofile /tmp/cpu.out
+set -euo pipefail
+cd "$(dirname "$0")/.."
+exec go test -run '^$' -bench 'BenchmarkParseAndLint' -benchmem "$@" ./pkg/awsauth
