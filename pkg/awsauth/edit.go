@@ -1858,7 +1858,7 @@ func (d *keyDoc) flowAppend(key string, kind Kind, w wantEntry) []candidate {
 		line := strings.Count(d.src[:q], "\n") + 1
 		added := strings.Count(ins, "\n")
 		e := Edit{Key: key, OldStart: line, OldEnd: line, NewStart: line, NewEnd: line + added}
-		out = append(out, candidate{text: t, edits: []Edit{e}})
+		out = append(out, candidate{text: t, edits: []Edit{e}, notice: fmt.Sprintf("%s is written in flow style ([...]); added the entry inside the list, as JSON", key)})
 	}
 	return out
 }
