@@ -43,6 +43,9 @@ reads them.`,
 	cmd.AddCommand(
 		NewCmdList(flags, streams),
 		NewCmdLint(flags, streams),
+		NewCmdAdd(flags, streams),
+		NewCmdRemove(flags, streams),
+		NewCmdRestore(flags, streams),
 		NewCmdVersion(streams),
 	)
 	return cmd

@@ -149,3 +149,12 @@ func validateOutput(format string, allowed ...string) error {
 	}
 	return fmt.Errorf("unknown output format %q: use one of %s", format, strings.Join(allowed, ", "))
 }
+
+// isAPIError reports whether err came from talking to the API server, so
+// that apiError can explain it.
+func isAPIError(err error) bool {
+	var status apierrors.APIStatus
+	var urlErr *url.Error
+	var netErr net.Error
+	return errors.As(err, &status) || errors.As(err, &urlErr) || errors.As(err, &netErr)
+}

@@ -1,0 +1,343 @@
+package cmd
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/kubernetes"
+	authnv1client "k8s.io/client-go/kubernetes/typed/authentication/v1"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+
+	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
+	"github.com/eksaccess/kubectl-eksaccess/pkg/kube"
+	"github.com/eksaccess/kubectl-eksaccess/pkg/output"
+)
+
+// Dry-run strategies, as kubectl names them.
+const (
+	dryRunNone   = "none"
+	dryRunClient = "client"
+	dryRunServer = "server"
+)
+
+// writeOptions are what every command that writes aws-auth shares: the
+// diff, the dry run, the confirmation, the guards, the backup.
+type writeOptions struct {
+	genericiooptions.IOStreams
+	configFlags *genericclioptions.ConfigFlags
+
+	DryRun    string
+	Yes       bool
+	Force     bool
+	Output    string
+	BackupDir string
+
+	// Filled by complete unless a test set them first.
+	ConfigMaps corev1client.ConfigMapsGetter
+	Reviews    authnv1client.SelfSubjectReviewsGetter
+	// Terminal reports whether In is a terminal a person can answer on.
+	Terminal func() bool
+	// Color reports whether Out takes ANSI colors.
+	Color func() bool
+	Now   func() time.Time
+}
+
+func (w *writeOptions) addFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&w.DryRun, "dry-run", dryRunNone, `Must be "none", "client", or "server". "client" only prints the diff; "server" also has the API server validate the update without storing it`)
+	cmd.Flags().Lookup("dry-run").NoOptDefVal = dryRunClient
+	cmd.Flags().BoolVarP(&w.Yes, "yes", "y", false, "Write without asking for confirmation")
+	cmd.Flags().BoolVar(&w.Force, "force", false, "Write even if a guard refuses: a lockout risk, or a data key that is already broken")
+	cmd.Flags().StringVarP(&w.Output, "output", "o", "", "Print the resulting ConfigMap as json or yaml (the diff then goes to stderr)")
+	cmd.Flags().StringVar(&w.BackupDir, "backup-dir", "", "Where to save the previous aws-auth (default $XDG_STATE_HOME/kubectl-eksaccess/backups)")
+}
+
+func (w *writeOptions) validate() error {
+	switch w.DryRun {
+	case dryRunNone, dryRunClient, dryRunServer:
+	default:
+		return fmt.Errorf(`--dry-run must be "none", "client" or "server", not %q`, w.DryRun)
+	}
+	return validateOutput(w.Output, "json", "yaml")
+}
+
+// complete builds the clients and the terminal checks.
+func (w *writeOptions) complete() error {
+	if w.ConfigMaps == nil {
+		config, err := w.configFlags.ToRESTConfig()
+		if err != nil {
+			return kubeconfigError(err)
+		}
+		cs, err := kubernetes.NewForConfig(config)
+		if err != nil {
+			return kubeconfigError(err)
+		}
+		w.ConfigMaps, w.Reviews = cs.CoreV1(), cs.AuthenticationV1()
+	}
+	if w.Terminal == nil {
+		w.Terminal = func() bool { return isTerminal(w.In) && isTerminal(w.ErrOut) }
+	}
+	if w.Color == nil {
+		w.Color = func() bool { return os.Getenv("NO_COLOR") == "" && isTerminal(w.Out) && w.Output == "" }
+	}
+	if w.Now == nil {
+		w.Now = time.Now
+	}
+	if w.BackupDir == "" {
+		root, err := kube.BackupRoot()
+		if err != nil {
+			return err
+		}
+		w.BackupDir = root
+	}
+	return nil
+}
+
+func isTerminal(f any) bool {
+	file, ok := f.(*os.File)
+	return ok && term.IsTerminal(int(file.Fd()))
+}
+
+// errNotConfirmed ends a write the user declined or could not confirm.
+var errNotConfirmed = errors.New("not confirmed")
+
+// edit is one write: it computes the change from the current data. It is
+// called again on a fresh read after a conflict.
+type edit func(data map[string]string) (awsauth.Result, error)
+
+// write runs the shared flow: read, edit, check the guards, show the diff,
+// stop for a client dry run, confirm, back up, write with conflict retry.
+func (w *writeOptions) write(ctx context.Context, what edit) error {
+	ctxName, cluster := contextAndCluster(w.configFlags)
+	where := "context " + ctxName
+	if ctxName == "" {
+		where = "the cluster"
+	}
+	caller := w.caller(ctx)
+	diffOut := w.Out
+	if w.Output != "" {
+		diffOut = w.ErrOut
+	}
+	var (
+		shown     map[string]string
+		final     awsauth.Result
+		backup    string
+		unchanged bool
+		local     *corev1.ConfigMap
+	)
+	intent := func(cur *corev1.ConfigMap) (map[string]string, error) {
+		var before map[string]string
+		if cur != nil {
+			before = cur.Data
+		}
+		res, err := what(before)
+		if err != nil {
+			return nil, err
+		}
+		if !res.Changed {
+			unchanged, final = true, res
+			return nil, nil
+		}
+		if risks := awsauth.LockoutRisks(awsauth.Parse(before), awsauth.Parse(res.Data), caller); len(risks) > 0 && !w.Force {
+			return nil, fmt.Errorf("refusing to write aws-auth: %s; re-run with --force if this is what you want", strings.Join(risks, "; "))
+		}
+		final = res
+		if shown == nil {
+			for _, n := range res.Notices {
+				fmt.Fprintf(w.ErrOut, "Notice: %s\n", n)
+			}
+			for _, warn := range res.Warnings {
+				fmt.Fprintf(w.ErrOut, "Warning: %s\n", warn)
+			}
+			if cur == nil {
+				fmt.Fprintf(diffOut, "# configmap %s/%s does not exist in %s: it will be created\n", kube.Namespace, kube.ConfigMapName, where)
+			}
+			header := fmt.Sprintf("diff %s/%s (%s, cluster %s)", kube.Namespace, kube.ConfigMapName, where, cluster)
+			if _, err := output.Diff(diffOut, header, before, res.Data, w.Color()); err != nil {
+				return nil, err
+			}
+			shown = res.Data
+			if w.DryRun == dryRunClient {
+				local = resulting(cur, res.Data)
+				return nil, nil
+			}
+			if err := w.confirm(where); err != nil {
+				return nil, err
+			}
+		} else if !equalData(shown, res.Data) {
+			fmt.Fprintf(w.ErrOut, "Notice: aws-auth changed while we wrote it; the same change was applied again to the new version: %s\n", res.Summary)
+		}
+		if cur != nil && w.DryRun == dryRunNone {
+			path, err := kube.SaveBackup(w.BackupDir, ctxName, cur, w.Now())
+			if err != nil {
+				return nil, fmt.Errorf("%w: nothing was written (choose another place with --backup-dir)", err)
+			}
+			backup = path
+		}
+		return res.Data, nil
+	}
+	res, err := kube.Write(ctx, w.ConfigMaps, intent, w.DryRun == dryRunServer)
+	if err != nil {
+		if errors.Is(err, errNotConfirmed) {
+			return &ExitError{Code: 1}
+		}
+		if errors.Is(err, context.Canceled) {
+			return errors.New("interrupted: aws-auth was not changed")
+		}
+		if isAPIError(err) {
+			return apiError(err, where, "update")
+		}
+		return err
+	}
+	switch {
+	case unchanged:
+		fmt.Fprintf(w.ErrOut, "configmap/%s unchanged: %s\n", kube.ConfigMapName, final.Summary)
+		return w.printObject(resulting(res.Before, nil))
+	case w.DryRun == dryRunClient:
+		fmt.Fprintf(w.ErrOut, "configmap/%s not written (dry run): %s\n", kube.ConfigMapName, final.Summary)
+		return w.printObject(local)
+	}
+	for _, m := range kube.OtherManagers(res.Before) {
+		fmt.Fprintf(w.ErrOut, "Warning: %q also manages aws-auth; its next apply may revert this change: make the same change in its configuration\n", m)
+	}
+	verb := "configured"
+	if res.Before == nil {
+		verb = "created"
+	}
+	suffix := ""
+	if w.DryRun == dryRunServer {
+		suffix = " (server dry run)"
+	}
+	status := w.Out
+	if w.Output != "" {
+		status = w.ErrOut
+	}
+	fmt.Fprintf(status, "configmap/%s %s%s: %s\n", kube.ConfigMapName, verb, suffix, final.Summary)
+	if backup != "" {
+		fmt.Fprintf(w.ErrOut, "Backup of the previous aws-auth: %s\n", backup)
+	}
+	return w.printObject(res.After)
+}
+
+// caller learns which IAM identity the cluster sees, for the lockout guard.
+func (w *writeOptions) caller(ctx context.Context) *awsauth.Principal {
+	if w.Reviews == nil {
+		return nil
+	}
+	u, err := kube.WhoAmI(ctx, w.Reviews)
+	if err != nil {
+		fmt.Fprintf(w.ErrOut, "Warning: could not ask the cluster who you are (%v): the guard for your own entry is off\n", firstLine(err.Error()))
+		return nil
+	}
+	arn := kube.CallerARN(u)
+	if arn == "" {
+		return nil
+	}
+	p, err := awsauth.Canonicalize(arn)
+	if err != nil {
+		return nil
+	}
+	return &p
+}
+
+func (w *writeOptions) confirm(where string) error {
+	if w.Yes {
+		return nil
+	}
+	if !w.Terminal() {
+		fmt.Fprintf(w.ErrOut, "Not written: there is no terminal to confirm on. Re-run with --yes to write, or --dry-run to only show the diff.\n")
+		return errNotConfirmed
+	}
+	fmt.Fprintf(w.ErrOut, "Write this change to %s/%s in %s? [y/N] ", kube.Namespace, kube.ConfigMapName, where)
+	answer, err := bufio.NewReader(w.In).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	switch strings.ToLower(strings.TrimSpace(answer)) {
+	case "y", "yes":
+		return nil
+	}
+	fmt.Fprintln(w.ErrOut, "Not written.")
+	return errNotConfirmed
+}
+
+func (w *writeOptions) printObject(cm *corev1.ConfigMap) error {
+	if w.Output == "" || cm == nil {
+		return nil
+	}
+	cm = cm.DeepCopy()
+	cm.APIVersion, cm.Kind = "v1", "ConfigMap"
+	cm.ManagedFields = nil
+	return output.Print(w.Out, w.Output, cm)
+}
+
+// resulting is the ConfigMap a write would store (for client dry runs).
+func resulting(cur *corev1.ConfigMap, data map[string]string) *corev1.ConfigMap {
+	if cur == nil && data == nil {
+		return nil
+	}
+	var cm *corev1.ConfigMap
+	if cur != nil {
+		cm = cur.DeepCopy()
+	} else {
+		cm = &corev1.ConfigMap{}
+		cm.Name, cm.Namespace = kube.ConfigMapName, kube.Namespace
+	}
+	if data != nil {
+		cm.Data = data
+	}
+	return cm
+}
+
+func equalData(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if bv, ok := b[k]; !ok || bv != v {
+			return false
+		}
+	}
+	return true
+}
+
+// contextAndCluster names the kubeconfig context ("" when unknown) and
+// cluster in use.
+func contextAndCluster(f *genericclioptions.ConfigFlags) (string, string) {
+	if f == nil {
+		return "", "unknown"
+	}
+	raw, err := f.ToRawKubeConfigLoader().RawConfig()
+	if err != nil {
+		return "", "unknown"
+	}
+	ctxName := raw.CurrentContext
+	if f.Context != nil && *f.Context != "" {
+		ctxName = *f.Context
+	}
+	cluster := "unknown"
+	if c, ok := raw.Contexts[ctxName]; ok && c.Cluster != "" {
+		cluster = c.Cluster
+	}
+	if f.ClusterName != nil && *f.ClusterName != "" {
+		cluster = *f.ClusterName
+	}
+	return ctxName, cluster
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

@@ -1,0 +1,247 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
+	"github.com/eksaccess/kubectl-eksaccess/pkg/kube"
+	"github.com/eksaccess/kubectl-eksaccess/test/cluster"
+)
+
+const designated = "arn:aws:iam::111122223333:user/designated_user"
+
+func liveAWSAuth(t *testing.T, c *cluster.Cluster) *corev1.ConfigMap {
+	t.Helper()
+	cm, err := c.Clientset.CoreV1().ConfigMaps(kube.Namespace).Get(context.Background(), kube.ConfigMapName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cm
+}
+
+// writeArgs are the flags every write test passes: the admin kubeconfig and
+// a private backup directory.
+func writeArgs(t *testing.T, c *cluster.Cluster, args ...string) []string {
+	return append([]string{"--kubeconfig", c.Kubeconfig}, append(args, "--backup-dir", t.TempDir())...)
+}
+
+func TestE2EAddDesignatedUser(t *testing.T) {
+	c := cluster.Get(t)
+	putAWSAuth(t, c, "aws-auth-eksctl.yaml")
+	before := liveAWSAuth(t, c)
+	backups := t.TempDir()
+
+	r := run(t, "", "--kubeconfig", c.Kubeconfig, "add", designated, "--group", "system:masters", "--yes", "--backup-dir", backups)
+	if r.code != 0 {
+		t.Fatalf("add exited %d: %s", r.code, r.stderr)
+	}
+	wantDiff := `+- userarn: arn:aws:iam::111122223333:user/designated_user
++  username: designated_user
++  groups:
++    - system:masters
+`
+	if !strings.Contains(r.stdout, wantDiff) {
+		t.Errorf("the diff does not show exactly the added lines:\n%s", r.stdout)
+	}
+	if strings.Count(r.stdout, "\n+") != 5 || strings.Count(r.stdout, "\n-") != 1 { // +++ and --- headers count once each
+		t.Errorf("the diff changes more than the new entry:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stdout, "diff kube-system/aws-auth (context envtest, cluster envtest)") || !strings.Contains(r.stdout, "configmap/aws-auth configured") {
+		t.Errorf("header or status line missing:\n%s", r.stdout)
+	}
+	after := liveAWSAuth(t, c)
+	for k, v := range before.Data {
+		if k != awsauth.KeyUsers && after.Data[k] != v {
+			t.Errorf("data key %s changed:\n%q\n%q", k, v, after.Data[k])
+		}
+	}
+	if !strings.HasPrefix(after.Data[awsauth.KeyUsers], before.Data[awsauth.KeyUsers]) {
+		t.Errorf("mapUsers was not appended to:\n%s", after.Data[awsauth.KeyUsers])
+	}
+	p, _ := awsauth.Canonicalize(designated)
+	m := awsauth.Parse(after.Data)
+	if got := m.Lookup(p, ""); got == nil || got.Username != "designated_user" || strings.Join(got.Groups, ",") != "system:masters" {
+		t.Fatalf("designated_user is not mapped as asked: %+v", got)
+	}
+	if awsauth.HasErrors(awsauth.Lint(m)) {
+		t.Errorf("the result has lint errors: %v", awsauth.Lint(m))
+	}
+	// The backup holds the previous object, readable by its owner only.
+	files, _ := filepath.Glob(filepath.Join(backups, "envtest", "aws-auth-*.yaml"))
+	if len(files) != 1 {
+		t.Fatalf("want one backup, got %v", files)
+	}
+	if st, _ := os.Stat(files[0]); st.Mode().Perm() != 0o600 {
+		t.Errorf("backup mode %v, want 0600", st.Mode().Perm())
+	}
+	if !strings.Contains(r.stderr, files[0]) {
+		t.Errorf("the backup path is not printed: %s", r.stderr)
+	}
+
+	// The same add again changes nothing.
+	r = run(t, "", writeArgs(t, c, "add", designated, "--group", "system:masters", "--yes")...)
+	if r.code != 0 || !strings.Contains(r.stderr, "unchanged") || liveAWSAuth(t, c).ResourceVersion != after.ResourceVersion {
+		t.Errorf("second add is not a no-op: %+v", r)
+	}
+
+	// restore puts the backup back.
+	r = run(t, "", writeArgs(t, c, "restore", files[0], "--yes")...)
+	if r.code != 0 {
+		t.Fatalf("restore exited %d: %s", r.code, r.stderr)
+	}
+	if got := liveAWSAuth(t, c).Data; !equalData(got, before.Data) {
+		t.Errorf("restore did not bring back the previous data:\n%v", got)
+	}
+}
+
+func TestE2EDryRunAndConfirmation(t *testing.T) {
+	c := cluster.Get(t)
+	putAWSAuth(t, c, "aws-auth-eksctl.yaml")
+	rv := liveAWSAuth(t, c).ResourceVersion
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"client dry run", []string{"add", designated, "--dry-run"}, 0, "+- userarn: " + designated, "not written (dry run)"},
+		{"client dry run, explicit", []string{"add", designated, "--dry-run=client", "-o", "yaml"}, 0, "kind: ConfigMap", "+- userarn"},
+		{"server dry run", []string{"add", designated, "--dry-run=server", "--yes"}, 0, "configured (server dry run)", ""},
+		{"no terminal, no --yes", []string{"add", designated}, 1, "+- userarn", "no terminal to confirm on"},
+		{"bad dry-run value", []string{"add", designated, "--dry-run=maybe"}, 1, "", `--dry-run must be "none", "client" or "server"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := run(t, "", writeArgs(t, c, tc.args...)...)
+			if r.code != tc.code || !strings.Contains(r.stdout, tc.stdout) || !strings.Contains(r.stderr, tc.stderr) {
+				t.Errorf("exit %d (want %d)\nstdout:\n%s\nstderr:\n%s", r.code, tc.code, r.stdout, r.stderr)
+			}
+			if got := liveAWSAuth(t, c).ResourceVersion; got != rv {
+				t.Errorf("aws-auth was written (resourceVersion %s → %s)", rv, got)
+			}
+		})
+	}
+}
+
+func TestE2ECreateWhenMissing(t *testing.T) {
+	c := cluster.Get(t)
+	putAWSAuth(t, c, "")
+	r := run(t, "", writeArgs(t, c, "add", "arn:aws:iam::111122223333:role/eks-node", "--node", "--yes")...)
+	if r.code != 0 || !strings.Contains(r.stdout, "does not exist in context envtest: it will be created") || !strings.Contains(r.stdout, "configmap/aws-auth created") {
+		t.Fatalf("create: %+v", r)
+	}
+	m := awsauth.Parse(liveAWSAuth(t, c).Data)
+	if len(m.Entries) != 1 || !m.Entries[0].Effective() || m.Entries[0].Username != awsauth.NodeUsername {
+		t.Errorf("created aws-auth does not map the node role: %+v", m.Entries)
+	}
+}
+
+// TestE2EGuards checks that each guard refuses with a clear message and
+// writes nothing.
+func TestE2EGuards(t *testing.T) {
+	c := cluster.Get(t)
+	broken := map[string]string{awsauth.KeyRoles: "- rolearn: arn:aws:iam::111122223333:role/A\n  username: {{SessionName}}\n"}
+	for _, tc := range []struct {
+		name string
+		data string // testdata file, or "" for broken
+		args []string
+		want string
+	}{
+		{"own entry", "aws-auth-eksctl.yaml", []string{"--as", "cluster_creator", "--as-group", "system:masters", "--as-user-extra", "arn=arn:aws:iam::111122223333:user/cluster_creator", "remove", "arn:aws:iam::111122223333:user/cluster_creator", "--yes"}, "you are authenticated through mapUsers line 1"},
+		{"own entry downgraded", "aws-auth-eksctl.yaml", []string{"--as", "cluster_creator", "--as-group", "system:masters", "--as-user-extra", "arn=arn:aws:iam::111122223333:user/cluster_creator", "add", "arn:aws:iam::111122223333:user/cluster_creator", "--group", "viewers", "--yes"}, "downgrades it"},
+		{"node role", "aws-auth-eksctl.yaml", []string{"remove", "arn:aws:iam::111122223333:role/eksctl-demo-nodegroup-ng-1-NodeInstanceRole-1ABC", "--yes"}, "worker nodes can no longer join"},
+		{"last masters", "aws-auth-ok.yaml", []string{"add", "arn:aws:iam::111122223333:role/Admin", "--group", "viewers", "--yes"}, ""},
+		{"broken key", "", []string{"add", "arn:aws:iam::111122223333:role/B", "--yes"}, "kubectl eksaccess lint"},
+		{"not mapped", "aws-auth-eksctl.yaml", []string{"remove", "arn:aws:iam::111122223333:user/nobody", "--yes"}, "is not mapped in aws-auth"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.data == "" {
+				putAWSAuth(t, c, "")
+				if _, err := c.Clientset.CoreV1().ConfigMaps(kube.Namespace).Create(context.Background(), &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: kube.ConfigMapName}, Data: broken}, metav1.CreateOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				putAWSAuth(t, c, tc.data)
+			}
+			rv := liveAWSAuth(t, c).ResourceVersion
+			r := run(t, "", writeArgs(t, c, tc.args...)...)
+			if tc.name == "last masters" {
+				// aws-auth-ok has two masters entries: downgrading one is allowed,
+				// the second is the last.
+				if r.code != 0 {
+					t.Fatalf("downgrading one of two masters entries refused: %s", r.stderr)
+				}
+				rv = liveAWSAuth(t, c).ResourceVersion
+				r = run(t, "", writeArgs(t, c, "remove", designated, "--yes")...)
+				tc.want = "removes the last aws-auth entry granting system:masters"
+			}
+			if r.code == 0 || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("guard did not refuse as expected: exit %d\nstderr: %s", r.code, r.stderr)
+			}
+			if got := liveAWSAuth(t, c).ResourceVersion; got != rv {
+				t.Errorf("aws-auth was written despite the refusal (resourceVersion %s → %s)", rv, got)
+			}
+		})
+	}
+	// --force overrides a lockout guard.
+	putAWSAuth(t, c, "aws-auth-eksctl.yaml")
+	r := run(t, "", writeArgs(t, c, "remove", "arn:aws:iam::111122223333:role/eksctl-demo-nodegroup-ng-1-NodeInstanceRole-1ABC", "--yes", "--force")...)
+	if r.code != 0 || !strings.Contains(r.stdout, "configmap/aws-auth configured") {
+		t.Errorf("--force did not override the node guard: %+v", r)
+	}
+}
+
+// TestE2EConcurrentAdds runs 20 adds of different ARNs at once against one
+// apiserver: conflicts are retried on a fresh read, so all 20 land.
+func TestE2EConcurrentAdds(t *testing.T) {
+	c := cluster.Get(t)
+	putAWSAuth(t, c, "aws-auth-eksctl.yaml")
+	const n = 20
+	var wg sync.WaitGroup
+	results := make([]result, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = run(t, "", writeArgs(t, c, "add", fmt.Sprintf("arn:aws:iam::111122223333:user/dev%02d", i), "--group", "developers", "--yes")...)
+		}()
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r.code != 0 {
+			t.Errorf("add %d exited %d: %s", i, r.code, r.stderr)
+		}
+	}
+	m := awsauth.Parse(liveAWSAuth(t, c).Data)
+	for i := range n {
+		p, _ := awsauth.Canonicalize(fmt.Sprintf("arn:aws:iam::111122223333:user/dev%02d", i))
+		if m.Lookup(p, "") == nil {
+			t.Errorf("dev%02d is missing after the concurrent adds", i)
+		}
+	}
+	if fs := awsauth.Lint(m); awsauth.HasErrors(fs) {
+		t.Errorf("the result has lint errors: %v", fs)
+	}
+}
+
+func TestE2EOtherManagerWarning(t *testing.T) {
+	c := cluster.Get(t)
+	putAWSAuth(t, c, "")
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: kube.ConfigMapName, Namespace: kube.Namespace}, Data: map[string]string{awsauth.KeyRoles: "- rolearn: arn:aws:iam::111122223333:role/X\n  username: x\n  groups: [x]\n"}}
+	if _, err := c.Clientset.CoreV1().ConfigMaps(kube.Namespace).Create(context.Background(), cm, metav1.CreateOptions{FieldManager: "terraform-provider-kubernetes"}); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, "", writeArgs(t, c, "add", designated, "--group", "g", "--yes")...)
+	if r.code != 0 || !strings.Contains(r.stderr, `"terraform-provider-kubernetes" also manages aws-auth`) {
+		t.Errorf("no warning about the other manager: %+v", r)
+	}
+}
