@@ -14,7 +14,7 @@ LDFLAGS  := -s -w -X $(PKG).version=$(VERSION) -X $(PKG).commit=$(COMMIT) -X $(P
 export CGO_ENABLED := 0
 GOFLAGS_BUILD := -trimpath -ldflags '$(LDFLAGS)'
 
-.PHONY: build install testbin test test-unit test-e2e conformance bench demo fuzz clean
+.PHONY: build install testbin test conformance bench demo fuzz krew-test sandbox-up sandbox-down clean
 
 build: ## Build bin/kubectl-eksaccess
 	go build $(GOFLAGS_BUILD) -o $(BIN) ./cmd/kubectl-eksaccess
@@ -27,9 +27,11 @@ testbin: ## Build kube-apiserver and etcd for the e2e tests (cached; first run ~
 
 # make test: unit, conformance (against the real aws-iam-authenticator code)
 # and end-to-end tests against a real kube-apiserver and etcd.
-test: ## Run every test
+test: build ## Run every test
 	KUBEBUILDER_ASSETS="$$(bash hack/testbin.sh)" go test ./...
 	cd test/conformance && go test ./...
+	@if [[ -f test/sandbox/go.mod ]]; then \
+	  cd test/sandbox && KUBEBUILDER_ASSETS="$$(bash ../../hack/testbin.sh)" EKSACCESS_PLUGIN="$(CURDIR)/$(BIN)" go test ./...; fi
 
 conformance: ## Only the differential tests against aws-iam-authenticator v0.7.13
 	cd test/conformance && go test -v ./...
@@ -40,8 +42,18 @@ fuzz: ## Fuzz the parser against the real authenticator for FUZZTIME (default 1m
 bench: ## Parse/lint benchmarks (goal: 5,000 entries in < 20 ms, < 30 MB)
 	go test -run '^$$' -bench . -benchmem ./pkg/awsauth/
 
-demo: build testbin ## Replay the story on a local control plane
-	KUBEBUILDER_ASSETS="$$(bash hack/testbin.sh)" go run ./hack/demo
+demo: build testbin ## Replay the Unauthorized -> add -> access story on a local sandbox cluster
+	@if [[ -f hack/demo.sh ]]; then bash hack/demo.sh; \
+	else KUBEBUILDER_ASSETS="$$(bash hack/testbin.sh)" go run ./hack/demo; fi
+
+sandbox-up: build testbin ## Start the local EKS sandbox (see hack/sandbox.sh)
+	bash hack/sandbox.sh up
+
+sandbox-down: ## Stop the local EKS sandbox
+	bash hack/sandbox.sh down
+
+krew-test: ## Build a goreleaser snapshot, validate the krew manifest, install it with krew offline
+	bash hack/krew-test.sh
 
 clean:
 	rm -rf bin dist
