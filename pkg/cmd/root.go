@@ -46,6 +46,7 @@ reads them.`,
 		NewCmdAdd(flags, streams),
 		NewCmdRemove(flags, streams),
 		NewCmdRestore(flags, streams),
+		NewCmdToken(streams),
 		NewCmdVersion(streams),
 	)
 	return cmd

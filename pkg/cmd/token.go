@@ -1,0 +1,90 @@
+package cmd
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/spf13/cobra"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	clientauthv1beta1 "k8s.io/client-go/pkg/apis/clientauthentication/v1beta1"
+
+	"github.com/eksaccess/kubectl-eksaccess/pkg/eks"
+)
+
+// TokenOptions are the options of `token`.
+type TokenOptions struct {
+	genericiooptions.IOStreams
+	ClusterName string
+	AWS         eks.ConfigOptions
+
+	Now func() time.Time
+}
+
+// NewCmdToken builds `kubectl eksaccess token`, a drop-in for
+// `aws eks get-token` in a kubeconfig's exec section.
+func NewCmdToken(streams genericiooptions.IOStreams) *cobra.Command {
+	o := &TokenOptions{IOStreams: streams, Now: time.Now}
+	cmd := &cobra.Command{
+		Use:   "token --cluster-name NAME [--role-arn ARN] [--region REGION] [--profile PROFILE]",
+		Short: "Print an EKS token as an ExecCredential, like 'aws eks get-token'",
+		Long: `Print an ExecCredential holding an EKS bearer token: a presigned STS
+GetCallerIdentity URL signed with the cluster name, exactly as
+'aws eks get-token' makes it. Use it as a kubeconfig exec plugin.
+
+The AWS identity comes from the usual places (AWS_PROFILE, the shared config
+and credentials files, environment variables, SSO), or --profile; with
+--role-arn that role is assumed first.`,
+		Example: `  kubectl eksaccess token --cluster-name demo --region eu-west-1
+  kubectl eksaccess token --cluster-name demo --role-arn arn:aws:iam::111122223333:role/ClusterCreator`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.ClusterName == "" {
+				return errors.New("--cluster-name is required: the name of the EKS cluster the token is for")
+			}
+			return o.Run(cmd)
+		},
+	}
+	cmd.Flags().StringVarP(&o.ClusterName, "cluster-name", "i", "", "Name of the EKS cluster the token is for (signed into it)")
+	cmd.Flags().StringVar(&o.AWS.RoleARN, "role-arn", "", "IAM role to assume before making the token")
+	cmd.Flags().StringVar(&o.AWS.SessionName, "session-name", "", "Session name when assuming --role-arn")
+	cmd.Flags().StringVar(&o.AWS.Region, "region", "", "AWS region of the STS endpoint")
+	cmd.Flags().StringVar(&o.AWS.Profile, "profile", "", "AWS profile to use (default: AWS_PROFILE, else 'default')")
+	return cmd
+}
+
+// Run makes the token and prints the ExecCredential.
+func (o *TokenOptions) Run(cmd *cobra.Command) error {
+	ctx := cmd.Context()
+	cfg, err := eks.LoadConfig(ctx, o.AWS)
+	if err != nil {
+		return err
+	}
+	tok, err := eks.NewToken(ctx, sts.NewFromConfig(cfg), o.ClusterName, o.Now())
+	if err != nil {
+		return awsError(err, o.AWS.Profile)
+	}
+	// kubectl says which apiVersion it expects in KUBERNETES_EXEC_INFO.
+	apiVersion := clientauthv1beta1.SchemeGroupVersion.String()
+	var info struct {
+		APIVersion string `json:"apiVersion"`
+	}
+	if env := os.Getenv("KUBERNETES_EXEC_INFO"); env != "" && json.Unmarshal([]byte(env), &info) == nil && info.APIVersion != "" {
+		apiVersion = info.APIVersion
+	}
+	exp := metav1.NewTime(tok.Expiration.UTC())
+	cred := clientauthv1beta1.ExecCredential{
+		TypeMeta: metav1.TypeMeta{APIVersion: apiVersion, Kind: "ExecCredential"},
+		Status:   &clientauthv1beta1.ExecCredentialStatus{ExpirationTimestamp: &exp, Token: tok.Value},
+	}
+	b, err := json.Marshal(cred)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(o.Out, string(b))
+	return err
+}
