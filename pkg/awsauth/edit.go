@@ -1034,6 +1034,20 @@ func (d *keyDoc) offset(line, col int) int {
 	return l.end
 }
 
+// lineOf returns the 0-based line holding byte offset off.
+func (d *keyDoc) lineOf(off int) int {
+	i, _ := slices.BinarySearchFunc(d.lines, off, func(l srcLine, off int) int {
+		if l.next <= off {
+			return -1
+		}
+		if l.start > off {
+			return 1
+		}
+		return 0
+	})
+	return min(i, max(len(d.lines)-1, 0))
+}
+
 // span is an item's lines, 0-based and inclusive.
 type span struct{ start, end int }
 
@@ -1855,8 +1869,8 @@ func (d *keyDoc) flowAppend(key string, kind Kind, w wantEntry) []candidate {
 			}
 		}
 		t := d.src[:q] + ins + d.src[q:]
-		line := strings.Count(d.src[:q], "\n") + 1
-		added := strings.Count(ins, "\n")
+		line := d.lineOf(q) + 1
+		added := len(splitLines(ins+"x")) - 1
 		e := Edit{Key: key, OldStart: line, OldEnd: line, NewStart: line, NewEnd: line + added}
 		out = append(out, candidate{text: t, edits: []Edit{e}, notice: fmt.Sprintf("%s is written in flow style ([...]); added the entry inside the list, as JSON", key)})
 	}
