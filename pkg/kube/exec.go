@@ -1,0 +1,110 @@
+package kube
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+)
+
+// ExecResult is what running a kubeconfig exec plugin gave.
+type ExecResult struct {
+	Token string
+	// Stderr of the plugin, for error messages (it never holds the token).
+	Stderr string
+}
+
+// RunExec runs a kubeconfig user's exec plugin exactly as kubectl does:
+// the command with its args, the user's environment plus the plugin's env,
+// and KUBERNETES_EXEC_INFO describing a non-interactive call. It returns
+// the token of the ExecCredential the plugin prints.
+func RunExec(ctx context.Context, cfg *clientcmdapi.ExecConfig, server string) (ExecResult, error) {
+	if cfg == nil {
+		return ExecResult{}, errors.New("the kubeconfig user has no exec plugin")
+	}
+	info := map[string]any{
+		"apiVersion": cfg.APIVersion,
+		"kind":       "ExecCredential",
+		"spec":       map[string]any{"interactive": false},
+	}
+	if cfg.ProvideClusterInfo {
+		info["spec"].(map[string]any)["cluster"] = map[string]any{"server": server}
+	}
+	infoJSON, _ := json.Marshal(info)
+	cmd := exec.CommandContext(ctx, cfg.Command, cfg.Args...)
+	cmd.Env = os.Environ()
+	for _, e := range cfg.Env {
+		cmd.Env = append(cmd.Env, e.Name+"="+e.Value)
+	}
+	cmd.Env = append(cmd.Env, "KUBERNETES_EXEC_INFO="+string(infoJSON))
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	res := ExecResult{Stderr: strings.TrimSpace(stderr.String())}
+	if err != nil {
+		var nf *exec.Error
+		if errors.As(err, &nf) {
+			hint := cfg.InstallHint
+			if hint == "" {
+				hint = "install it or fix the command in the kubeconfig"
+			}
+			return res, fmt.Errorf("exec plugin %q not found: %s", cfg.Command, strings.TrimSpace(hint))
+		}
+		return res, fmt.Errorf("exec plugin %q failed: %v: %s", cfg.Command, err, firstLine(res.Stderr))
+	}
+	var cred struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+		Status     *struct {
+			Token string `json:"token"`
+		} `json:"status"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &cred); err != nil {
+		return res, fmt.Errorf("exec plugin %q did not print an ExecCredential: %v", cfg.Command, err)
+	}
+	if cred.Status == nil || cred.Status.Token == "" {
+		return res, fmt.Errorf("exec plugin %q printed an ExecCredential without a token", cfg.Command)
+	}
+	res.Token = cred.Status.Token
+	return res, nil
+}
+
+// ExecArg returns the value of a flag (--name V, --name=V, or a short
+// alias) in an exec plugin's args, or "".
+func ExecArg(args []string, names ...string) string {
+	for i, a := range args {
+		for _, n := range names {
+			if a == n && i+1 < len(args) {
+				return args[i+1]
+			}
+			if strings.HasPrefix(a, n+"=") {
+				return strings.TrimPrefix(a, n+"=")
+			}
+		}
+	}
+	return ""
+}
+
+// ExecEnv returns the value the plugin sees for an environment variable:
+// its own env section first, then the user's environment.
+func ExecEnv(cfg *clientcmdapi.ExecConfig, name string) string {
+	for _, e := range cfg.Env {
+		if e.Name == name {
+			return e.Value
+		}
+	}
+	return os.Getenv(name)
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
