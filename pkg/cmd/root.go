@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -49,6 +50,7 @@ reads them.`,
 		NewCmdToken(streams),
 		NewCmdVersion(streams),
 	)
+	registerCompletions(cmd, flags)
 	return cmd
 }
 
@@ -72,7 +74,7 @@ func (e *ExitError) Unwrap() error { return e.Err }
 // status. Errors are printed once, here, as kubectl prints them.
 func Execute(ctx context.Context, streams genericiooptions.IOStreams, args []string) int {
 	root := NewCmdRoot(streams)
-	root.SetArgs(args)
+	root.SetArgs(helperArgs(os.Args[0], args))
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)

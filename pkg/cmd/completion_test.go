@@ -1,0 +1,159 @@
+package cmd
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/eksaccess/kubectl-eksaccess/test/cluster"
+)
+
+// complete runs `kubectl eksaccess __complete args...` and returns the
+// candidates (without descriptions) and the directive line.
+func complete(t *testing.T, args ...string) ([]string, string) {
+	t.Helper()
+	r := run(t, "", append([]string{"__complete"}, args...)...)
+	if r.code != 0 {
+		t.Fatalf("__complete %q: exit %d: %s", args, r.code, r.stderr)
+	}
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	directive := lines[len(lines)-1]
+	if !strings.HasPrefix(directive, ":") {
+		t.Fatalf("__complete %q: no directive line in %q", args, r.stdout)
+	}
+	var got []string
+	for _, l := range lines[:len(lines)-1] {
+		value, _, _ := strings.Cut(l, "\t")
+		got = append(got, value)
+	}
+	return got, directive
+}
+
+func TestHelperArgs(t *testing.T) {
+	for _, tc := range []struct {
+		argv0 string
+		args  []string
+		want  []string
+	}{
+		{"/usr/local/bin/kubectl-eksaccess", []string{"list"}, []string{"list"}},
+		{"/home/me/.krew/bin/kubectl_complete-eksaccess", []string{"remove", ""}, []string{"__complete", "remove", ""}},
+		{`C:\krew\bin\kubectl_complete-eksaccess.exe`, []string{""}, []string{"__complete", ""}},
+		{"kubectl_complete-eksaccess", nil, []string{"__complete"}},
+	} {
+		if got := helperArgs(tc.argv0, tc.args); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("helperArgs(%q, %q) = %q, want %q", tc.argv0, tc.args, got, tc.want)
+		}
+	}
+}
+
+func TestCompleteFlags(t *testing.T) {
+	kubeconfig := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(kubeconfig, []byte(`apiVersion: v1
+kind: Config
+clusters:
+- name: prod
+  cluster: {server: "https://127.0.0.1:1"}
+- name: staging
+  cluster: {server: "https://staging.example.com"}
+users:
+- name: admin
+  user: {token: x}
+contexts:
+- name: prod-admin
+  context: {cluster: prod, user: admin}
+- name: staging-admin
+  context: {cluster: staging, user: admin}
+current-context: prod-admin
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"contexts", []string{"--kubeconfig", kubeconfig, "list", "--context", ""}, []string{"prod-admin", "staging-admin"}},
+		{"context prefix", []string{"--kubeconfig", kubeconfig, "list", "--context", "st"}, []string{"staging-admin"}},
+		{"clusters", []string{"--kubeconfig", kubeconfig, "lint", "--cluster", ""}, []string{"prod", "staging"}},
+		{"list -o", []string{"list", "-o", ""}, []string{"wide", "json", "yaml"}},
+		{"version -o", []string{"version", "-o", ""}, []string{"json", "yaml"}},
+		{"remove -o", []string{"remove", "-o", ""}, []string{"json", "yaml"}},
+		{"remove --dry-run", []string{"remove", "--dry-run="}, []string{"none", "client", "server"}},
+		{"add --dry-run=s", []string{"add", "--dry-run=s"}, []string{"server"}},
+		{"list --arn from -f", []string{"list", "-f", "testdata/aws-auth-ok.yaml", "--arn", ""}, []string{
+			"arn:aws:iam::111122223333:role/eks-node",
+			"arn:aws:iam::111122223333:role/Admin",
+			"arn:aws:iam::111122223333:user/designated_user",
+		}},
+		{"list --arn prefix", []string{"list", "-f", "testdata/aws-auth-ok.yaml", "--arn", "arn:aws:iam::111122223333:user/"}, []string{
+			"arn:aws:iam::111122223333:user/designated_user",
+		}},
+		// An unreachable cluster gives no candidates, and no error.
+		{"add --group, no cluster", []string{"--kubeconfig", kubeconfig, "add", "--group", ""}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, directive := complete(t, tc.args...)
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("candidates %q, want %q", got, tc.want)
+			}
+			if directive != ":4" { // ShellCompDirectiveNoFileComp
+				t.Errorf("directive %s, want :4", directive)
+			}
+		})
+	}
+}
+
+func TestCompletionHelperByName(t *testing.T) {
+	argv0 := os.Args[0]
+	t.Cleanup(func() { os.Args[0] = argv0 })
+	os.Args[0] = filepath.Join(t.TempDir(), "kubectl_complete-eksaccess")
+	// kubectl passes the words after `eksaccess`, the last one being completed.
+	r := run(t, "", "list", "-f", "testdata/aws-auth-ok.yaml", "--arn", "arn:aws:iam::111122223333:role/A")
+	if r.code != 0 || r.stdout != "arn:aws:iam::111122223333:role/Admin\tadmin:{{SessionName}} (mapRoles line 6)\n:4\n" {
+		t.Errorf("helper answered %+v", r)
+	}
+}
+
+func TestCompletionScripts(t *testing.T) {
+	for shell, want := range map[string]string{
+		"bash":       "complete -o default -F __start_kubectl-eksaccess kubectl-eksaccess",
+		"zsh":        "#compdef kubectl-eksaccess",
+		"fish":       "complete -c kubectl-eksaccess",
+		"powershell": "Register-ArgumentCompleter -CommandName 'kubectl-eksaccess'",
+	} {
+		r := run(t, "", "completion", shell)
+		if r.code != 0 || !strings.Contains(r.stdout, want) {
+			t.Errorf("completion %s lacks %q (exit %d, %s)", shell, want, r.code, r.stderr)
+		}
+		h := run(t, "", "completion", shell, "--help")
+		for _, w := range []string{"kubectl eksaccess completion " + shell, "kubectl_complete-eksaccess", "kubectl-eksaccess completion " + shell} {
+			if !strings.Contains(h.stdout, w) {
+				t.Errorf("completion %s --help lacks %q:\n%s", shell, w, h.stdout)
+			}
+		}
+	}
+}
+
+func TestE2ECompleteRemove(t *testing.T) {
+	c := cluster.Get(t)
+	putAWSAuth(t, c, "aws-auth-ok.yaml")
+	got, directive := complete(t, "--kubeconfig", c.Kubeconfig, "remove", "")
+	want := []string{
+		"arn:aws:iam::111122223333:role/eks-node",
+		"arn:aws:iam::111122223333:role/Admin",
+		"arn:aws:iam::111122223333:user/designated_user",
+	}
+	if !reflect.DeepEqual(got, want) || directive != ":4" {
+		t.Errorf("remove candidates %q %s, want %q :4", got, directive, want)
+	}
+	// Only the first argument is an ARN.
+	if got, _ := complete(t, "--kubeconfig", c.Kubeconfig, "remove", want[0], ""); len(got) != 0 {
+		t.Errorf("second argument completed with %q", got)
+	}
+	// --context completes from the same kubeconfig.
+	if got, _ := complete(t, "--kubeconfig", c.Kubeconfig, "remove", "--context", ""); !reflect.DeepEqual(got, []string{"envtest"}) {
+		t.Errorf("contexts %q, want [envtest]", got)
+	}
+}
