@@ -402,6 +402,11 @@ func applyAdd(data map[string]string, m *Map, c Change) (Result, error) {
 	}
 	want := wantEntry{key: key, arn: c.ARN, username: username, groups: groups}
 	text, present := data[key]
+	if st.Err == "" {
+		if cand, ok := fastAppend(m, key, text, c.Kind, want); ok {
+			return finishAdd(data, key, cand, res, st), nil
+		}
+	}
 	d, err := analyze(text)
 	if err != nil && !c.Force {
 		return res, fmt.Errorf("aws-auth %s: %v: fix it first or run 'kubectl eksaccess lint'", key, err)
@@ -474,25 +479,93 @@ func applyAdd(data map[string]string, m *Map, c Change) (Result, error) {
 		if err := verifyKey(m, key, cand.text, nil, &want, st.Err != ""); err != nil {
 			continue
 		}
-		res.Data = copyData(data)
-		res.Data[key] = cand.text
-		res.Changed = true
-		res.Edits = cand.edits
-		if cand.notice != "" {
-			res.Notices = append(res.Notices, cand.notice)
-		}
-		if st.Err != "" {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("%s is still broken, so the new entry does not load either: fix it with 'kubectl eksaccess lint'", key))
-		}
-		e := cand.edits[len(cand.edits)-1]
-		if res.Created {
-			res.Summary = fmt.Sprintf("created %s with %s", key, lineRange(e.NewStart, e.NewEnd))
-		} else {
-			res.Summary = fmt.Sprintf("added %s %s", key, lineRange(e.NewStart, e.NewEnd))
-		}
-		return res, nil
+		return finishAdd(data, key, cand, res, st), nil
 	}
 	return res, fmt.Errorf("aws-auth %s: cannot append %s without changing how other entries load: edit it by hand, then check with 'kubectl eksaccess lint'", key, c.ARN)
+}
+
+func finishAdd(data map[string]string, key string, cand candidate, res Result, st KeyState) Result {
+	res.Data = copyData(data)
+	res.Data[key] = cand.text
+	res.Changed = true
+	res.Edits = cand.edits
+	if cand.notice != "" {
+		res.Notices = append(res.Notices, cand.notice)
+	}
+	if st.Err != "" {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%s is still broken, so the new entry does not load either: fix it with 'kubectl eksaccess lint'", key))
+	}
+	e := cand.edits[len(cand.edits)-1]
+	if res.Created {
+		res.Summary = fmt.Sprintf("created %s with %s", key, lineRange(e.NewStart, e.NewEnd))
+	} else {
+		res.Summary = fmt.Sprintf("added %s %s", key, lineRange(e.NewStart, e.NewEnd))
+	}
+	return res
+}
+
+// fastAppend appends to a block list by reading only its tail: the last
+// item (found from its line in Parse) and what follows it. The tail is a
+// block list on its own; the new entry is appended to it and the tail is
+// parsed again, which must give the last entry unchanged plus the new one.
+// The text before the tail is not touched, so the whole key then loads
+// what it loaded before plus the new entry. Large documents are appended
+// to without decoding them twice. ok is false when the tail does not stand
+// alone (an alias, a tag directive, an unusual layout): the caller then
+// edits the whole key.
+func fastAppend(m *Map, key, text string, kind Kind, want wantEntry) (candidate, bool) {
+	var last *Entry
+	for _, e := range m.Entries {
+		if e.Key == key {
+			last = e
+		}
+	}
+	if last == nil || last.Line == 0 {
+		return candidate{}, false
+	}
+	lines := splitLines(text)
+	if last.Line > len(lines) {
+		return candidate{}, false
+	}
+	start := -1
+	for i := last.Line - 1; i >= 0 && i >= last.Line-4; i-- {
+		t := strings.TrimLeft(text[lines[i].start:lines[i].end], " ")
+		if t == "-" || strings.HasPrefix(t, "- ") {
+			start = i
+			break
+		}
+	}
+	if start < 0 {
+		return candidate{}, false
+	}
+	d, err := analyze(text[lines[start].start:])
+	if err != nil || d.seq == nil || d.flow || len(d.seq.Content) != 1 || d.seq.Line != 1 || kind != KindAccount && !usableTemplate(d.seq.Content[0]) {
+		return candidate{}, false
+	}
+	st := d.learnStyle(kind)
+	at := d.lastNonBlank(d.end)
+	for _, quoteAll := range []bool{false, true} {
+		s := st
+		if quoteAll {
+			s.arnQ, s.userQ, s.groupQ = qDouble, qDouble, qDouble
+		}
+		tail, e := d.insertAfter(at, renderItem(s, kind, want))
+		after := Parse(map[string]string{key: tail})
+		if after.Key(key).Err != "" || len(after.Entries) != 2 || fingerprint(after.Entries[0]) != fingerprint(last) {
+			continue
+		}
+		a := after.Entries[1]
+		if !a.Loaded || a.ARN != want.arn || a.Username != want.username || !sameSet(a.Groups, want.groups) || len(a.FieldProblems) > 0 {
+			continue
+		}
+		e.Key = key
+		e.OldStart += start
+		e.OldEnd += start
+		e.NewStart += start
+		e.NewEnd += start
+		return candidate{text: text[:lines[start].start] + tail, edits: []Edit{e}}, true
+	}
+	return candidate{}, false
 }
 
 type candidate struct {
@@ -1287,16 +1360,7 @@ func (d *keyDoc) learnStyle(kind Kind) itemStyle {
 	arnKey := st.names["arn"]
 	var tmpl *yamlv3.Node
 	for _, it := range d.seq.Content {
-		if it.Kind != yamlv3.MappingNode || it.Style&yamlv3.FlowStyle != 0 || len(it.Content) < 2 {
-			continue
-		}
-		ok := true
-		for i := 0; i+1 < len(it.Content); i += 2 {
-			if it.Content[i].Kind != yamlv3.ScalarNode || i > 0 && it.Content[i].Line <= it.Content[i-2].Line {
-				ok = false
-			}
-		}
-		if ok {
+		if usableTemplate(it) {
 			tmpl = it
 		}
 	}
@@ -1359,6 +1423,20 @@ func (d *keyDoc) learnStyle(kind Kind) itemStyle {
 		st.order = slices.Insert(st.order, at, f)
 	}
 	return st
+}
+
+// usableTemplate reports whether an item can show how new items are
+// written: a block mapping with one scalar key per line.
+func usableTemplate(it *yamlv3.Node) bool {
+	if it.Kind != yamlv3.MappingNode || it.Style&yamlv3.FlowStyle != 0 || len(it.Content) < 2 {
+		return false
+	}
+	for i := 0; i+1 < len(it.Content); i += 2 {
+		if it.Content[i].Kind != yamlv3.ScalarNode || i > 0 && it.Content[i].Line <= it.Content[i-2].Line {
+			return false
+		}
+	}
+	return true
 }
 
 var (
