@@ -5,7 +5,8 @@
 #     the last release that builds with Go 1.26), krew and validate-krew-manifest v0.4.3 (~20 s)
 #  2. clones the committed HEAD into a temp dir, with the GitHub remote and a v* tag if there is
 #     none, so that goreleaser computes a real version
-#  3. builds a goreleaser snapshot for the host only (--single-target; all six targets take ~20 min)
+#  3. builds a goreleaser snapshot for the host only (.goreleaser.yaml narrowed to the host's
+#     goos/goarch, as `release` has no --single-target; all six targets take ~20 min)
 #     with GOPROXY=off after one `go mod download`
 #  4. renders plugin.yaml with the real sha256 (other platforms get placeholders), validates it with
 #     validate-krew-manifest, and has the validator install the host's archive from a local server
@@ -88,9 +89,15 @@ echo "HEAD $commit, last tag $(git describe --tags --abbrev=0 --match 'v*')"
 
 step "goreleaser snapshot (host target only: $(go env GOOS)/$(go env GOARCH))"
 go mod download
-GOPROXY=off "$goreleaser" release --snapshot --clean --single-target
+# `release` has no --single-target (only `build` has, and it makes no archives): build the same
+# config narrowed to the host's goos/goarch.
+goos=$(go env GOOS) goarch=$(go env GOARCH)
+sed -e "s/^\( *goos:\).*/\1 [$goos]/" -e "s/^\( *goarch:\).*/\1 [$goarch]/" .goreleaser.yaml >"$work/goreleaser.host.yaml"
+grep -q "goos: \[$goos\]" "$work/goreleaser.host.yaml" && grep -q "goarch: \[$goarch\]" "$work/goreleaser.host.yaml" ||
+  fail ".goreleaser.yaml has no 'goos:'/'goarch:' lines to narrow to the host"
+GOPROXY=off "$goreleaser" release --snapshot --clean --config "$work/goreleaser.host.yaml"
 version=v$(grep -o '"version":"[^"]*"' dist/metadata.json | head -1 | cut -d'"' -f4)
-archive=$(ls dist/kubectl-eksaccess_"${version}"_"$(go env GOOS)"_"$(go env GOARCH)".* 2>/dev/null | head -1)
+archive=$(ls "$work/src/dist/kubectl-eksaccess_${version}_${goos}_${goarch}".* 2>/dev/null | head -1)
 [[ -f $archive ]] || fail "no archive for $version in dist/: $(ls dist)"
 name=$(basename "$archive")
 sum=$(sha256sum "$archive" | cut -d' ' -f1)
