@@ -111,7 +111,7 @@ echo "archive $name ($(du -h "$archive" | cut -f1)), sha256 $sum, contents: $(tr
 step "render and validate the krew manifest"
 mkdir -p "$work/all" "$work/host"
 # Every platform, the ones not built with a placeholder sha256: structure, selectors, overlaps.
-bash "$root/hack/render-krew-manifest.sh" -t plugin.yaml -d dist -m placeholder -o "$work/all/eksaccess.yaml"
+bash hack/render-krew-manifest.sh -t plugin.yaml -d dist -m placeholder -o "$work/all/eksaccess.yaml"
 "$validate" -skip-install -manifest "$work/all/eksaccess.yaml" 2>&1 | sed 's/^/    /'
 # The host's platform alone, served locally: the validator installs it as krew would.
 (cd "$work" && printf '%s\n' 'package main' \
@@ -132,7 +132,7 @@ until [[ -s $work/serve.addr ]]; do
   sleep 0.1
 done
 base=http://$(head -1 "$work/serve.addr")
-bash "$root/hack/render-krew-manifest.sh" -t plugin.yaml -d dist -m drop -b "$base" -o "$work/host/eksaccess.yaml"
+bash hack/render-krew-manifest.sh -t plugin.yaml -d dist -m drop -b "$base" -o "$work/host/eksaccess.yaml"
 "$validate" -manifest "$work/host/eksaccess.yaml" 2>&1 | sed 's/^/    /'
 kill "$server_pid" 2>/dev/null || true
 server_pid=

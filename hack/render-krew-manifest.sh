@@ -5,7 +5,8 @@
 #
 #   hack/render-krew-manifest.sh [-d DIST] [-t TEMPLATE] [-o OUT] [-v TAG] [-b BASE_URI] [-m MISSING]
 #
-#   -d DIST      goreleaser's output directory (default dist); reads checksums.txt and metadata.json
+#   -d DIST      goreleaser's output directory (default ./dist); reads checksums.txt and metadata.json
+#   -t TEMPLATE  the template (default: plugin.yaml next to this script's hack/)
 #   -v TAG       the version, e.g. v1.2.3 (default: "v" + the version in DIST/metadata.json)
 #   -b BASE_URI  replace each URI's directory with BASE_URI (e.g. a local server of DIST)
 #   -m MISSING   what to do with a platform whose archive is not in checksums.txt (a --single-target
@@ -13,14 +14,13 @@
 #                placeholder (keep it, with an all-zero sha256: for structural validation only)
 #   -o OUT       write here (default stdout)
 set -euo pipefail
-cd "$(dirname "$0")/.."
 
-dist=dist template=plugin.yaml out=- tag='' base='' missing=fail
+dist=dist template=$(dirname "$0")/../plugin.yaml out=- tag='' base='' missing=fail
 while getopts 'd:t:o:v:b:m:' opt; do
   case $opt in
     d) dist=$OPTARG ;; t) template=$OPTARG ;; o) out=$OPTARG ;; v) tag=$OPTARG ;;
     b) base=$OPTARG ;; m) missing=$OPTARG ;;
-    *) sed -n '2,17s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,18s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
   esac
 done
 case $missing in fail | drop | placeholder) ;; *) echo "render-krew-manifest: -m must be fail, drop or placeholder" >&2; exit 2 ;; esac
