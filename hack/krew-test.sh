@@ -140,9 +140,12 @@ server_pid=
 step "kubectl krew install --manifest --archive (offline, KREW_ROOT=$work/krew)"
 export KREW_ROOT=$work/krew
 git init -q "$KREW_ROOT/index/default"
-kubectl krew install --manifest="$work/all/eksaccess.yaml" --archive="$archive" 2>&1 | sed 's/^/    /'
-kubectl krew list 2>/dev/null | grep -qx eksaccess || fail "kubectl krew list does not show eksaccess: $(kubectl krew list 2>&1)"
-echo "kubectl krew list: eksaccess"
+kubectl krew install --manifest="$work/all/eksaccess.yaml" --archive="$archive" </dev/null 2>&1 | sed 's/^/    /'
+# A plugin installed from a manifest is listed as detached/eksaccess.
+listed=$(kubectl krew list 2>/dev/null)
+grep -Eqx '([^/]+/)?eksaccess' <<<"$listed" || fail "kubectl krew list does not show eksaccess: $listed"
+echo "kubectl krew list: $listed"
+[[ -f $(ls -d "$KREW_ROOT"/store/eksaccess/*/)LICENSE ]] || fail "LICENSE not installed in $KREW_ROOT/store/eksaccess"
 
 step "kubectl eksaccess version, through kubectl's plugin discovery"
 export PATH="$KREW_ROOT/bin:$PATH"
