@@ -572,6 +572,87 @@ type candidate struct {
 	text   string
 	edits  []Edit
 	notice string
+	local  bool // verified on the target's region by localEdit
+}
+
+// localEdit edits one entry by reading only its region: from its dash to
+// the next entry's dash (or the end of the key). The region is a block list
+// of one item on its own; edit returns candidate new regions, and the first
+// whose parse gives exactly want (or nothing, for a removal) is spliced back.
+// The text around the region is not touched, so the key then loads what it
+// loaded before with only the target changed. ok is false when the region
+// does not stand alone (an alias, an anchor used elsewhere, a flow list, a
+// later YAML document): the caller then edits the whole key.
+func localEdit(m *Map, e *Entry, text string, edit func(d *keyDoc, sp span) []candidate, want *wantEntry) (candidate, bool) {
+	if e.Line == 0 {
+		return candidate{}, false
+	}
+	lines := splitLines(text)
+	dashBefore := func(line int) int {
+		for i := line - 1; i >= 0 && i >= line-4 && i < len(lines); i-- {
+			t := strings.TrimLeft(text[lines[i].start:lines[i].end], " ")
+			if t == "-" || strings.HasPrefix(t, "- ") {
+				return i
+			}
+		}
+		return -1
+	}
+	from := dashBefore(e.Line)
+	if from < 0 {
+		return candidate{}, false
+	}
+	end := len(text)
+	for _, n := range m.Entries {
+		if n.Key == e.Key && n.Index == e.Index+1 {
+			to := dashBefore(n.Line)
+			if n.Line == 0 || to <= from {
+				return candidate{}, false
+			}
+			end = lines[to].start
+		}
+	}
+	base := lines[from].start
+	sub := text[base:end]
+	d, err := analyze(sub)
+	if err != nil || d.seq == nil || d.flow || len(d.seq.Content) != 1 || d.seq.Line != 1 || d.end != len(d.lines) || hasAnchor(d.seq.Content[0]) {
+		return candidate{}, false
+	}
+	before := Parse(map[string]string{e.Key: sub})
+	if before.Key(e.Key).Err != "" || len(before.Entries) != 1 || fingerprint(before.Entries[0]) != fingerprint(e) {
+		return candidate{}, false
+	}
+	spans, err := d.itemSpans()
+	if err != nil {
+		return candidate{}, false
+	}
+	for _, c := range edit(d, spans[0]) {
+		if verifyKey(before, e.Key, c.text, before.Entries, want, false) != nil {
+			continue
+		}
+		c.text = text[:base] + c.text + text[end:]
+		for i := range c.edits {
+			c.edits[i].Key = e.Key
+			c.edits[i].OldStart += from
+			c.edits[i].OldEnd += from
+			c.edits[i].NewStart += from
+			c.edits[i].NewEnd += from
+		}
+		c.local = true
+		return c, true
+	}
+	return candidate{}, false
+}
+
+func hasAnchor(n *yamlv3.Node) bool {
+	if n.Anchor != "" {
+		return true
+	}
+	for _, c := range n.Content {
+		if hasAnchor(c) {
+			return true
+		}
+	}
+	return false
 }
 
 func lineRange(a, b int) string {
@@ -618,10 +699,6 @@ func applyUpdate(data map[string]string, m *Map, c Change, win *Entry, res Resul
 	}
 	want := wantEntry{key: key, arn: win.ARN, username: username, groups: groups}
 	text := data[key]
-	d, err := analyze(text)
-	if err != nil || d.seq == nil || win.Index >= len(d.seq.Content) {
-		return res, fmt.Errorf("aws-auth %s: cannot locate %s in the text: edit it by hand, then check with 'kubectl eksaccess lint'", key, win.Source())
-	}
 	var what []string
 	if username != win.Username {
 		what = append(what, "username")
@@ -629,9 +706,38 @@ func applyUpdate(data map[string]string, m *Map, c Change, win *Entry, res Resul
 	if !sameSet(groups, win.Groups) {
 		what = append(what, "groups")
 	}
+	finish := func(cand candidate) (Result, error) {
+		res.Data = copyData(data)
+		res.Data[key] = cand.text
+		res.Changed = true
+		res.Edits = cand.edits
+		if cand.notice != "" {
+			res.Notices = append(res.Notices, cand.notice)
+		}
+		res.Summary = fmt.Sprintf("updated %s of %s", strings.Join(what, " and "), win.Source())
+		return res, nil
+	}
+	if cand, ok := localEdit(m, win, text, func(d *keyDoc, sp span) []candidate {
+		var cs []candidate
+		if c, ok := d.updateInPlace(d.seq.Content[0], sp, d.learnStyle(win.Kind), want, win); ok {
+			cs = append(cs, c)
+		}
+		if c, ok := d.replaceItem(0, sp, want, win); ok {
+			cs = append(cs, c)
+		}
+		return cs
+	}, &want); ok {
+		return finish(cand)
+	}
+	d, err := analyze(text)
+	if err != nil || d.seq == nil || win.Index >= len(d.seq.Content) {
+		return res, fmt.Errorf("aws-auth %s: cannot locate %s in the text: edit it by hand, then check with 'kubectl eksaccess lint'", key, win.Source())
+	}
 	var cands []candidate
 	if d.flow {
-		t, err := d.rewriteBlock(func(seq *yamlv3.Node) { setFields(seq.Content[win.Index], want, win.Username != username, !sameSet(groups, win.Groups)) })
+		t, err := d.rewriteBlock(func(seq *yamlv3.Node) {
+			setFields(seq.Content[win.Index], want, win.Username != username, !sameSet(groups, win.Groups))
+		})
 		if err == nil {
 			cands = append(cands, candidate{text: t, edits: []Edit{{Key: key, OldStart: 1, OldEnd: len(d.lines), NewStart: 1, NewEnd: len(splitLines(t))}}, notice: fmt.Sprintf("%s is written in flow style ([...]); rewrote that key in block style, one '- ' item per entry", key)})
 		}
@@ -656,15 +762,7 @@ func applyUpdate(data map[string]string, m *Map, c Change, win *Entry, res Resul
 		if err := verifyKey(m, key, cand.text, []*Entry{win}, &want, false); err != nil {
 			continue
 		}
-		res.Data = copyData(data)
-		res.Data[key] = cand.text
-		res.Changed = true
-		res.Edits = cand.edits
-		if cand.notice != "" {
-			res.Notices = append(res.Notices, cand.notice)
-		}
-		res.Summary = fmt.Sprintf("updated %s of %s", strings.Join(what, " and "), win.Source())
-		return res, nil
+		return finish(cand)
 	}
 	return res, fmt.Errorf("aws-auth %s: cannot update %s without changing how other entries load: edit it by hand, then check with 'kubectl eksaccess lint'", key, win.where())
 }
@@ -733,13 +831,27 @@ func applyRemove(data map[string]string, m *Map, c Change) (Result, error) {
 			return res, brokenKeyError(key, st)
 		}
 		text := data[key]
-		d, err := analyze(text)
-		if err != nil || d.seq == nil {
-			return res, fmt.Errorf("aws-auth %s: cannot locate %s in the text: edit it by hand, then check with 'kubectl eksaccess lint'", key, rm[0].Source())
-		}
 		var cand candidate
 		var ok bool
-		if d.flow {
+		if len(rm) == 1 {
+			cand, ok = localEdit(m, rm[0], text, func(d *keyDoc, sp span) []candidate {
+				c, ok := d.deleteItems(key, []*Entry{{Index: 0}})
+				if !ok {
+					return nil
+				}
+				return []candidate{c}
+			}, nil)
+		}
+		var d *keyDoc
+		if !ok {
+			var err error
+			if d, err = analyze(text); err != nil || d.seq == nil {
+				return res, fmt.Errorf("aws-auth %s: cannot locate %s in the text: edit it by hand, then check with 'kubectl eksaccess lint'", key, rm[0].Source())
+			}
+		}
+		if ok {
+			// verified on the entry's region
+		} else if d.flow {
 			t, err := d.rewriteBlock(func(seq *yamlv3.Node) {
 				var kept []*yamlv3.Node
 				for i, n := range seq.Content {
@@ -756,7 +868,9 @@ func applyRemove(data map[string]string, m *Map, c Change) (Result, error) {
 		} else {
 			cand, ok = d.deleteItems(key, rm)
 		}
-		if ok {
+		if ok && cand.local {
+			// verified on the entry's region
+		} else if ok {
 			if err := verifyKey(m, key, cand.text, rm, nil, false); err != nil {
 				ok = false
 			}
@@ -846,7 +960,6 @@ func verifyKey(before *Map, key, text string, removed []*Entry, want *wantEntry,
 	}
 	return nil
 }
-
 
 // CheckNotWorse refuses a change whose result would be worse than the
 // document it replaces: an entry that loaded before no longer loads (other

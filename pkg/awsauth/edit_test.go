@@ -333,10 +333,10 @@ func TestEditApply(t *testing.T) {
 			summary: "unchanged: mapRoles line 1 already maps arn:aws:iam::111122223333:role/node",
 		},
 		{
-			name:   "append groups adds one line",
-			data:   map[string]string{KeyRoles: editNode},
-			change: Change{Op: OpAdd, Kind: KindRole, ARN: "arn:aws:iam::111122223333:role/NODE", Username: "x", UsernameIsDefault: true, Groups: []string{"extra"}, AppendGroups: true},
-			want: map[string]string{KeyRoles: strings.Replace(editNode, "    - system:nodes\n", "    - system:nodes\n    - extra\n", 1)},
+			name:    "append groups adds one line",
+			data:    map[string]string{KeyRoles: editNode},
+			change:  Change{Op: OpAdd, Kind: KindRole, ARN: "arn:aws:iam::111122223333:role/NODE", Username: "x", UsernameIsDefault: true, Groups: []string{"extra"}, AppendGroups: true},
+			want:    map[string]string{KeyRoles: strings.Replace(editNode, "    - system:nodes\n", "    - system:nodes\n    - extra\n", 1)},
 			changed: true, summary: "updated groups of mapRoles line 1",
 		},
 		{
