@@ -289,8 +289,17 @@ func Apply(data map[string]string, c Change) (Result, error) {
 	if err := c.validate(); err != nil {
 		return Result{}, err
 	}
+	return ApplyParsed(data, Parse(data), c)
+}
+
+// ApplyParsed is Apply for a caller that has already parsed data (m must be
+// Parse(data)): on a large aws-auth, parsing is most of the cost, and the
+// command layer parses the document anyway for its guards.
+func ApplyParsed(data map[string]string, m *Map, c Change) (Result, error) {
+	if err := c.validate(); err != nil {
+		return Result{}, err
+	}
 	c.Groups = dedupe(c.Groups)
-	m := Parse(data)
 	if c.Op == OpRemove {
 		return applyRemove(data, m, c)
 	}
@@ -388,7 +397,11 @@ func applyAdd(data map[string]string, m *Map, c Change) (Result, error) {
 	}
 	username, groups := c.Username, c.Groups
 	if c.Kind == KindRole {
+		suffix := strings.ToLower(c.ARN[strings.LastIndex(c.ARN, "/"):])
 		for _, e := range m.Entries {
+			if len(e.ARN) <= len(suffix) || !strings.EqualFold(e.ARN[len(e.ARN)-len(suffix):], suffix) {
+				continue
+			}
 			if p, err := Canonicalize(e.ARN); e.Loaded && err == nil && p.Type == PrincipalRole && p.Path != "/" && strings.EqualFold(fmt.Sprintf("arn:%s:iam::%s:role/%s", p.Partition, p.AccountID, p.Name), c.ARN) {
 				res.Warnings = append(res.Warnings, fmt.Sprintf("%s maps the same role with its path (%s), which never matches: remove it with 'kubectl eksaccess remove %s'", e.Source(), e.ARN, e.ARN))
 			}
@@ -968,7 +981,12 @@ func verifyKey(before *Map, key, text string, removed []*Entry, want *wantEntry,
 // applies, or a key that is broken today is edited without c.Force. Apply
 // makes the same checks; call this on whatever is about to be written.
 func CheckNotWorse(before, after map[string]string, c Change) error {
-	pb, pa := Parse(before), Parse(after)
+	return CheckNotWorseParsed(before, after, Parse(before), Parse(after), c)
+}
+
+// CheckNotWorseParsed is CheckNotWorse with both documents already parsed
+// (pb = Parse(before), pa = Parse(after)).
+func CheckNotWorseParsed(before, after map[string]string, pb, pa *Map, c Change) error {
 	for _, key := range DataKeys {
 		sb, sa := pb.Key(key), pa.Key(key)
 		edited := before[key] != after[key]
