@@ -1,0 +1,307 @@
+// Package accessentry is the pure side of EKS access entries: policy names,
+// the entry model, the change between two versions of an entry (and its
+// text rendering for diffs), and the plan that moves aws-auth mappings to
+// access entries. It does no I/O and does not import the AWS SDK.
+package accessentry
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// PolicyARNPrefix starts every EKS access policy ARN.
+const PolicyARNPrefix = "arn:aws:eks::aws:cluster-access-policy/"
+
+// ClusterAdminPolicy is what system:masters becomes in an access entry.
+const ClusterAdminPolicy = PolicyARNPrefix + "AmazonEKSClusterAdminPolicy"
+
+// KnownPolicies are the access policies EKS offers to people (nodes and
+// add-ons have more, which are accepted too).
+var KnownPolicies = []string{
+	"AmazonEKSAdminPolicy",
+	"AmazonEKSAdminViewPolicy",
+	"AmazonEKSClusterAdminPolicy",
+	"AmazonEKSEditPolicy",
+	"AmazonEKSViewPolicy",
+}
+
+// Entry types.
+const (
+	TypeStandard   = "STANDARD"
+	TypeEC2Linux   = "EC2_LINUX"
+	TypeEC2Windows = "EC2_WINDOWS"
+)
+
+// Types are the access entry types EKS knows.
+var Types = []string{TypeStandard, TypeEC2Linux, TypeEC2Windows, "FARGATE_LINUX", "EC2", "HYBRID_LINUX", "HYPERPOD_LINUX"}
+
+// Access scopes.
+const (
+	ScopeCluster   = "cluster"
+	ScopeNamespace = "namespace"
+)
+
+// ReservedUsernamePrefixes are refused by EKS in an access entry username.
+var ReservedUsernamePrefixes = []string{"system:", "eks:", "aws:", "amazon:", "iam:"}
+
+// NodeUsername is the username EKS gives EC2 node entries.
+const NodeUsername = "system:node:{{EC2PrivateDNSName}}"
+
+// ExpandPolicy turns a policy name (AmazonEKSViewPolicy) or ARN into its
+// ARN. Known names are matched case-insensitively.
+func ExpandPolicy(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "", errors.New("empty policy name: use e.g. AmazonEKSViewPolicy")
+	}
+	short := name
+	if strings.HasPrefix(name, "arn:") {
+		if !strings.HasPrefix(name, PolicyARNPrefix) {
+			return "", fmt.Errorf("policy %q is not an EKS access policy (those are %sNAME; IAM policies cannot be associated with an access entry)", name, PolicyARNPrefix)
+		}
+		short = strings.TrimPrefix(name, PolicyARNPrefix)
+	}
+	if short == "" || strings.ContainsAny(short, ":/ ") {
+		return "", fmt.Errorf("policy %q is not an access policy name: use one of %s", name, strings.Join(KnownPolicies, ", "))
+	}
+	for _, k := range KnownPolicies {
+		if strings.EqualFold(k, short) {
+			return PolicyARNPrefix + k, nil
+		}
+	}
+	return PolicyARNPrefix + short, nil
+}
+
+// ShortPolicy is the name of a policy ARN (AmazonEKSViewPolicy).
+func ShortPolicy(arn string) string { return strings.TrimPrefix(arn, PolicyARNPrefix) }
+
+// Policy is an access policy associated with an entry, and its scope.
+type Policy struct {
+	ARN        string   `json:"policyArn"`
+	Scope      string   `json:"scope"`
+	Namespaces []string `json:"namespaces,omitempty"`
+}
+
+// String is "AmazonEKSViewPolicy(cluster)" or "AmazonEKSEditPolicy(ns: a,b)".
+func (p Policy) String() string {
+	if p.Scope == ScopeNamespace {
+		return ShortPolicy(p.ARN) + "(ns: " + strings.Join(p.Namespaces, ",") + ")"
+	}
+	return ShortPolicy(p.ARN) + "(" + p.Scope + ")"
+}
+
+func (p Policy) equal(q Policy) bool {
+	return p.ARN == q.ARN && p.Scope == q.Scope && slices.Equal(sortedCopy(p.Namespaces), sortedCopy(q.Namespaces))
+}
+
+// Entry is an access entry and its policies.
+type Entry struct {
+	PrincipalARN string   `json:"principalArn"`
+	Type         string   `json:"type"`
+	Username     string   `json:"username,omitempty"`
+	Groups       []string `json:"kubernetesGroups,omitempty"`
+	Policies     []Policy `json:"policies,omitempty"`
+}
+
+// Clone returns a deep copy with policies sorted by ARN.
+func (e Entry) Clone() Entry {
+	c := e
+	c.Groups = append([]string(nil), e.Groups...)
+	c.Policies = nil
+	for _, p := range e.Policies {
+		p.Namespaces = sortedCopy(p.Namespaces)
+		c.Policies = append(c.Policies, p)
+	}
+	sort.Slice(c.Policies, func(i, j int) bool { return c.Policies[i].ARN < c.Policies[j].ARN })
+	return c
+}
+
+// Policy returns the association of a policy ARN, if any.
+func (e *Entry) Policy(arn string) (Policy, bool) {
+	for _, p := range e.Policies {
+		if p.ARN == arn {
+			return p, true
+		}
+	}
+	return Policy{}, false
+}
+
+// SetPolicy associates p, replacing the scope of an existing association.
+func (e *Entry) SetPolicy(p Policy) {
+	for i := range e.Policies {
+		if e.Policies[i].ARN == p.ARN {
+			e.Policies[i] = p
+			return
+		}
+	}
+	e.Policies = append(e.Policies, p)
+}
+
+// IsNode reports whether the entry is one EKS fills for nodes.
+func (e *Entry) IsNode() bool { return e.Type != "" && e.Type != TypeStandard }
+
+func sortedCopy(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	c := append([]string(nil), s...)
+	sort.Strings(c)
+	return c
+}
+
+func sameSet(a, b []string) bool { return slices.Equal(sortedCopy(a), sortedCopy(b)) }
+
+// CheckUsername refuses what EKS refuses in a STANDARD entry's username.
+func CheckUsername(u string) error {
+	for _, p := range ReservedUsernamePrefixes {
+		if strings.HasPrefix(u, p) {
+			return fmt.Errorf("username %q starts with the reserved prefix %q, which EKS refuses in access entries (reserved: %s)", u, p, strings.Join(ReservedUsernamePrefixes, ", "))
+		}
+	}
+	return nil
+}
+
+// CheckGroups refuses what EKS refuses in kubernetesGroups, and says what to
+// use instead of system:masters.
+func CheckGroups(groups []string) error {
+	for _, g := range groups {
+		switch {
+		case g == "system:masters":
+			return errors.New("system:masters cannot be given through an access entry (EKS refuses system: groups): use --policy AmazonEKSClusterAdminPolicy, which grants the same cluster-admin access")
+		case strings.HasPrefix(g, "system:"):
+			return fmt.Errorf("group %q cannot be given through an access entry (EKS refuses system: groups): bind RBAC to a group of your own, or use --type EC2_LINUX for nodes", g)
+		case g == "":
+			return errors.New("empty group name")
+		}
+	}
+	return nil
+}
+
+// CheckPrincipalARN accepts an IAM user or role ARN (with its path): access
+// entries take no STS session ARNs.
+func CheckPrincipalARN(arn string) error {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "iam" || !(strings.HasPrefix(parts[5], "role/") || strings.HasPrefix(parts[5], "user/")) {
+		return fmt.Errorf("%q is not an IAM user or role ARN (arn:aws:iam::ACCOUNT:role/PATH/NAME)", arn)
+	}
+	return nil
+}
+
+// Render writes an entry as a small YAML document, for diffs. A nil entry
+// renders as "".
+func Render(e *Entry) string {
+	if e == nil {
+		return ""
+	}
+	c := e.Clone()
+	var b strings.Builder
+	fmt.Fprintf(&b, "principalArn: %s\n", c.PrincipalARN)
+	fmt.Fprintf(&b, "type: %s\n", orDefault(c.Type, TypeStandard))
+	if c.Username != "" {
+		fmt.Fprintf(&b, "username: %q\n", c.Username)
+	}
+	if len(c.Groups) > 0 {
+		b.WriteString("kubernetesGroups:\n")
+		for _, g := range sortedCopy(c.Groups) {
+			fmt.Fprintf(&b, "- %s\n", g)
+		}
+	}
+	if len(c.Policies) > 0 {
+		b.WriteString("accessPolicies:\n")
+		for _, p := range c.Policies {
+			fmt.Fprintf(&b, "- policy: %s\n  scope: %s\n", ShortPolicy(p.ARN), p.Scope)
+			if len(p.Namespaces) > 0 {
+				fmt.Fprintf(&b, "  namespaces: [%s]\n", strings.Join(p.Namespaces, ", "))
+			}
+		}
+	}
+	return b.String()
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// Change is what turns one version of an entry into another, as EKS API
+// calls: create or delete the entry, update its username and groups,
+// associate and disassociate policies.
+type Change struct {
+	PrincipalARN string
+	Before       *Entry
+	After        *Entry
+	Create       bool
+	Delete       bool
+	// Update carries the new username (when changed) and groups.
+	Update       bool
+	Associate    []Policy
+	Disassociate []string
+}
+
+// Empty reports whether nothing needs to be done.
+func (c Change) Empty() bool {
+	return !c.Create && !c.Delete && !c.Update && len(c.Associate) == 0 && len(c.Disassociate) == 0
+}
+
+// Diff works out the change from before to after (either may be nil). An
+// entry's type cannot change: that is an error naming the fix.
+func Diff(before, after *Entry) (Change, error) {
+	ch := Change{Before: before, After: after}
+	switch {
+	case before == nil && after == nil:
+		return ch, nil
+	case after == nil:
+		ch.PrincipalARN, ch.Delete = before.PrincipalARN, true
+		return ch, nil
+	case before == nil:
+		ch.PrincipalARN, ch.Create = after.PrincipalARN, true
+		ch.Associate = after.Clone().Policies
+		return ch, nil
+	}
+	ch.PrincipalARN = after.PrincipalARN
+	if orDefault(before.Type, TypeStandard) != orDefault(after.Type, TypeStandard) {
+		return ch, fmt.Errorf("the access entry of %s has type %s, and EKS cannot change an entry's type to %s: remove it first ('kubectl eksaccess remove %s --via access-entry')", before.PrincipalARN, before.Type, after.Type, before.PrincipalARN)
+	}
+	if (after.Username != "" && after.Username != before.Username) || !sameSet(before.Groups, after.Groups) {
+		ch.Update = true
+	}
+	for _, p := range after.Clone().Policies {
+		if q, ok := before.Policy(p.ARN); !ok || !q.equal(p) {
+			ch.Associate = append(ch.Associate, p)
+		}
+	}
+	for _, p := range before.Clone().Policies {
+		if _, ok := after.Policy(p.ARN); !ok {
+			ch.Disassociate = append(ch.Disassociate, p.ARN)
+		}
+	}
+	return ch, nil
+}
+
+// Summary says in one line what the change does.
+func (c Change) Summary() string {
+	var parts []string
+	switch {
+	case c.Create:
+		parts = append(parts, "create the access entry of "+c.PrincipalARN)
+	case c.Delete:
+		return "delete the access entry of " + c.PrincipalARN + " and its policies"
+	case c.Update:
+		parts = append(parts, "update the username and groups of "+c.PrincipalARN)
+	}
+	for _, p := range c.Associate {
+		parts = append(parts, "associate "+p.String())
+	}
+	for _, a := range c.Disassociate {
+		parts = append(parts, "disassociate "+ShortPolicy(a))
+	}
+	if len(parts) == 0 {
+		return "no change to the access entry of " + c.PrincipalARN
+	}
+	return strings.Join(parts, ", ")
+}
