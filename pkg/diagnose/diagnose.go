@@ -374,6 +374,12 @@ func (d *diag) simulate() {
 	// aws-auth is looked up whatever the mode: to decide, or as evidence.
 	if awsChecked && !s.AWSAuth.Missing {
 		d.sim.awsMatch = d.m.Lookup(p, d.akid)
+		if d.mode == ModeAPIAndConfigMap && !aeChecked && d.sim.awsMatch != nil {
+			// aws-auth maps the principal: an access entry could only
+			// replace that mapping, not undo the authentication.
+			d.sim.known = true
+			d.r.Unchecked = append(d.r.Unchecked, "access entries: not read, so an access entry that overrides the aws-auth mapping cannot be ruled out")
+		}
 	}
 
 	// 1. Access entries (API, API_AND_CONFIG_MAP).
@@ -581,6 +587,18 @@ func (d *diag) unmapped() {
 	}
 	if !d.sim.known {
 		return
+	}
+	if d.m != nil && !apiOnly {
+		n := map[string]int{}
+		for _, e := range d.m.Entries {
+			if e.Loaded {
+				n[e.Key]++
+			}
+		}
+		d.evidence("aws-auth maps nothing to %s (%d mapRoles, %d mapUsers, %d mapAccounts entries loaded)", p.Canonical, n[awsauth.KeyRoles], n[awsauth.KeyUsers], n[awsauth.KeyAccounts])
+	}
+	if s.AccessEntries != nil && ran(&s.AccessEntries.Step) && d.mode != ModeConfigMap {
+		d.evidence("no access entry for %s (%d read)", p.Canonical, len(s.AccessEntries.Entries))
 	}
 	fix := "map it: " + d.addCmd()
 	where := "in aws-auth"
@@ -814,7 +832,7 @@ func (d *diag) liveFacts() {
 	rv := s.Review
 	if rv == nil {
 		if !d.execBroken {
-			d.r.Unchecked = append(d.r.Unchecked, "no request was made to the cluster (no SelfSubjectReview): the verdict is simulated")
+			d.r.Unchecked = append(d.r.Unchecked, "no SelfSubjectReview: whether the cluster authenticates you is simulated from aws-auth and access entries")
 		}
 	} else if ran(&rv.Step) {
 		switch {
@@ -860,7 +878,7 @@ func (d *diag) compareLive() {
 		if s.STS == nil || !ran(&s.STS.Step) {
 			why = append(why, "the token may be signed for another cluster name or expired (the STS replay was not checked)")
 		}
-		if s.AWSAuth != nil && s.AWSAuth.Source != "" && !strings.Contains(strings.ToLower(s.AWSAuth.Source), "cluster") {
+		if s.AWSAuth != nil && !fromCluster(s.AWSAuth.Source) {
 			why = append(why, "the aws-auth read from "+s.AWSAuth.Source+" may not be the one in the cluster")
 		}
 		if !s.AsMyself {
@@ -911,6 +929,13 @@ func (d *diag) compareLive() {
 				Fix:     "the cluster is right: another mapping applies (an access entry or aws-auth other than the one read), or aws-auth changed since"})
 		}
 	}
+}
+
+// fromCluster reports whether aws-auth was read from the cluster (its
+// Source is empty, "context NAME" or names the cluster) rather than a file.
+func fromCluster(source string) bool {
+	low := strings.ToLower(source)
+	return low == "" || strings.HasPrefix(low, "context ") || strings.Contains(low, "cluster")
 }
 
 // decide sets the verdict, the identity and the cause.
@@ -1000,6 +1025,8 @@ func (d *diag) unknownCause() string {
 		return "the identity could not be learned (no ARN from STS or --arn) and the cluster was not asked"
 	case d.mode == ModeAPI:
 		return "the access entries could not be read and the cluster was not asked, so nothing decides"
+	case d.mode == ModeAPIAndConfigMap && d.sim.awsMatch == nil && d.s.AWSAuth != nil && d.m != nil:
+		return fmt.Sprintf("aws-auth does not map %s, but in API_AND_CONFIG_MAP mode an access entry could, and the access entries could not be read", d.p.Canonical)
 	default:
 		return "aws-auth (and access entries) could not be read and the cluster was not asked, so nothing decides"
 	}

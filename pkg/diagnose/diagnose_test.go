@@ -88,6 +88,12 @@ func TestDiagnose(t *testing.T) {
 		{name: "not mapped, no admin context",
 			snap:    with(offline(ModeConfigMap, userARN, map[string]string{"mapRoles": nodeRole}), func(s *Snapshot) { s.AdminContext = "" }),
 			verdict: Unauthorized, code: CodeNotMapped, fix: "--group system:masters` (system:masters is only an example"},
+		{name: "mapped in aws-auth, access entries not read: authenticated",
+			snap:    offline(ModeAPIAndConfigMap, "arn:aws:sts::111122223333:assumed-role/Admin/alice", map[string]string{"mapRoles": adminEntry}),
+			verdict: Authorized, code: "", source: "aws-auth mapRoles line 1", user: "admin:alice"},
+		{name: "unmapped in aws-auth, access entries not read: unknown",
+			snap:    offline(ModeAPIAndConfigMap, userARN, map[string]string{"mapRoles": adminEntry}),
+			verdict: Unknown, code: "", absent: []string{CodeNotMapped}, cause: "could not be read"},
 		{name: "not mapped in API_AND_CONFIG_MAP offers both fixes",
 			snap:    with(offline(ModeAPIAndConfigMap, userARN, map[string]string{"mapRoles": nodeRole}), func(s *Snapshot) { s.AccessEntries = entries() }),
 			verdict: Unauthorized, code: CodeNotMapped, fix: "aws eks create-access-entry --cluster-name CLUSTER --principal-arn " + userARN},
@@ -539,7 +545,7 @@ func TestUnchecked(t *testing.T) {
 		"EKS cluster (DescribeCluster): not checked: no cluster name (exec args have no --cluster-name)",
 		"access entries: did not run",
 		"authentication mode: unknown, assumed CONFIG_MAP (aws-auth only)",
-		"no request was made to the cluster (no SelfSubjectReview): the verdict is simulated",
+		"no SelfSubjectReview: whether the cluster authenticates you is simulated from aws-auth and access entries",
 	}
 	for _, w := range want {
 		if !slices.Contains(r.Unchecked, w) {
