@@ -1,19 +1,24 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/eksaccess/kubectl-eksaccess/pkg/accessentry"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
 )
 
 // AddOptions are the options of `add`.
 type AddOptions struct {
 	writeOptions
+	viaOptions
 
 	ARN          string
 	Account      string
@@ -21,17 +26,21 @@ type AddOptions struct {
 	Groups       []string
 	AppendGroups bool
 	Node         bool
+	Policies     []string
+	Namespaces   []string
+	Type         string
 
+	target  entryTarget
 	change  awsauth.Change
 	notices []string
 }
 
 // NewCmdAdd builds `kubectl eksaccess add`.
 func NewCmdAdd(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &AddOptions{writeOptions: writeOptions{IOStreams: streams, configFlags: flags}}
+	o := &AddOptions{writeOptions: writeOptions{IOStreams: streams, configFlags: flags}, viaOptions: viaOptions{Cluster: clusterTarget{configFlags: flags}}}
 	cmd := &cobra.Command{
 		Use:   "add ARN [--username NAME] [--group G]... | --account ID",
-		Short: "Grant an IAM user, role or account access through aws-auth",
+		Short: "Grant an IAM user, role or account access through aws-auth or an EKS access entry",
 		Long: `Map an IAM user (mapUsers), an IAM role (mapRoles) or a whole account
 (mapAccounts) in aws-auth. The ARN decides where it goes. An STS assumed-role
 ARN is mapped as its role; a role path is dropped, since the authenticator
@@ -41,7 +50,16 @@ never duplicated; adding the same thing twice changes nothing.
 Every write shows a diff first, asks for confirmation on a terminal (--yes
 skips it), refuses to write a ConfigMap that would lose a mapping or lock you
 or your nodes out (--force overrides the guards), and saves a backup of the
-previous aws-auth.`,
+previous aws-auth.
+
+With --via access-entry (the default when the cluster is in API mode), the
+grant is an EKS access entry instead: the principal's exact ARN, path
+included, is looked up in IAM; --policy associates an access policy
+(AmazonEKSClusterAdminPolicy, AmazonEKSAdminPolicy, AmazonEKSEditPolicy,
+AmazonEKSViewPolicy...) with the whole cluster or, with --namespace, with some
+namespaces; --node creates an EC2_LINUX entry. The same diff, --dry-run and
+--yes apply. In API_AND_CONFIG_MAP mode aws-auth stays the default, with a
+warning when an access entry already overrides it.`,
 		Example: `  # Give an IAM user cluster-admin
   kubectl eksaccess add arn:aws:iam::111122223333:user/designated_user --group system:masters
 
@@ -52,7 +70,11 @@ previous aws-auth.`,
   kubectl eksaccess add arn:aws:iam::111122223333:role/eks-node --node --yes
 
   # Add a group to an existing mapping
-  kubectl eksaccess add arn:aws:iam::111122223333:role/Developer --group viewers --append-groups`,
+  kubectl eksaccess add arn:aws:iam::111122223333:role/Developer --group viewers --append-groups
+
+  # An access entry with cluster-admin, and one with view rights on two namespaces
+  kubectl eksaccess add arn:aws:iam::111122223333:role/Admin --via access-entry --policy AmazonEKSClusterAdminPolicy
+  kubectl eksaccess add arn:aws:iam::111122223333:role/Dev --via access-entry --policy AmazonEKSViewPolicy --namespace dev --namespace qa`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -68,6 +90,10 @@ previous aws-auth.`,
 		},
 	}
 	o.writeOptions.addFlags(cmd)
+	o.viaOptions.addFlags(cmd)
+	cmd.Flags().StringArrayVar(&o.Policies, "policy", nil, "Access entry: associate this access policy (a name like AmazonEKSViewPolicy, or its ARN); repeat for several")
+	cmd.Flags().StringArrayVar(&o.Namespaces, "namespace", nil, "Access entry: scope --policy to this namespace (wildcards allowed); repeat for several (default: the whole cluster)")
+	cmd.Flags().StringVar(&o.Type, "type", "", "Access entry type: STANDARD (default), or EC2_LINUX, EC2_WINDOWS... for nodes (--node means EC2_LINUX)")
 	cmd.Flags().StringVar(&o.Account, "account", "", "Map every principal of this 12-digit AWS account (mapAccounts) instead of one ARN")
 	cmd.Flags().StringVar(&o.Username, "username", "", "Kubernetes username (default: the IAM user name, or ROLE:{{SessionName}} for a role)")
 	cmd.Flags().StringArrayVar(&o.Groups, "group", nil, "Kubernetes group; repeat for several")
@@ -79,6 +105,9 @@ previous aws-auth.`,
 // Validate checks the flags and works out the change; it does no I/O.
 func (o *AddOptions) Validate(cmd *cobra.Command) error {
 	if err := o.writeOptions.validate(); err != nil {
+		return err
+	}
+	if err := o.validateAccessEntry(cmd); err != nil {
 		return err
 	}
 	switch {
@@ -120,8 +149,68 @@ func (o *AddOptions) Validate(cmd *cobra.Command) error {
 	return nil
 }
 
+// validateAccessEntry checks the access-entry flags; they imply --via access-entry.
+func (o *AddOptions) validateAccessEntry(cmd *cobra.Command) error {
+	if err := o.viaOptions.validate(); err != nil {
+		return err
+	}
+	entryOnly := len(o.Policies) > 0 || len(o.Namespaces) > 0 || o.Type != ""
+	if entryOnly && o.Via == viaAWSAuth {
+		return errors.New("--policy, --namespace and --type are for access entries: drop them, or use --via access-entry")
+	}
+	if entryOnly {
+		o.Via = viaAccessEntry
+	}
+	if o.Via == viaAccessEntry && o.Account != "" {
+		return errors.New("access entries are per principal: --account exists only in aws-auth (--via aws-auth)")
+	}
+	if len(o.Namespaces) > 0 && len(o.Policies) == 0 {
+		return errors.New("--namespace scopes --policy: give the policy too (e.g. --policy AmazonEKSViewPolicy --namespace dev)")
+	}
+	t := entryTarget{Type: o.Type, Username: o.Username, Groups: o.Groups, GroupsChanged: cmd.Flags().Changed("group"), AppendGroups: o.AppendGroups}
+	if t.Type != "" && !slices.Contains(accessentry.Types, t.Type) {
+		return fmt.Errorf("--type %q is not an access entry type: use one of %s", t.Type, strings.Join(accessentry.Types, ", "))
+	}
+	if o.Node && t.Type == "" {
+		t.Type = accessentry.TypeEC2Linux
+	}
+	for _, name := range o.Policies {
+		arn, err := accessentry.ExpandPolicy(name)
+		if err != nil {
+			return fmt.Errorf("--policy: %w", err)
+		}
+		p := accessentry.Policy{ARN: arn, Scope: accessentry.ScopeCluster}
+		if len(o.Namespaces) > 0 {
+			p.Scope, p.Namespaces = accessentry.ScopeNamespace, o.Namespaces
+		}
+		t.Policies = append(t.Policies, p)
+	}
+	if o.Via == viaAccessEntry {
+		if _, err := t.desired("arn:aws:iam::000000000000:role/check", nil); err != nil {
+			return err
+		}
+	}
+	o.target = t
+	return nil
+}
+
 // Run writes the mapping.
 func (o *AddOptions) Run(cmd *cobra.Command) error {
+	ctx := cmd.Context()
+	via := viaAWSAuth
+	var cl *eksCluster
+	if o.Account == "" || o.Via != "" {
+		var err error
+		if via, cl, err = o.viaOptions.resolve(ctx, &o.writeOptions); err != nil {
+			return err
+		}
+	}
+	if via == viaAccessEntry {
+		return o.runAccessEntry(ctx, cl)
+	}
+	if e := overridingEntry(ctx, cl, o.ARN); e != nil {
+		fmt.Fprintf(o.ErrOut, "Warning: the access entry of %s overrides aws-auth in cluster %s: this aws-auth change has no effect while it exists (change it with --via access-entry).\n", e.PrincipalARN, cl.Name)
+	}
 	for _, n := range o.notices {
 		fmt.Fprintf(o.ErrOut, "Notice: %s\n", n)
 	}
@@ -131,6 +220,19 @@ func (o *AddOptions) Run(cmd *cobra.Command) error {
 		}
 	}
 	return o.write(cmd.Context(), changeEdit(o.change))
+}
+
+// runAccessEntry creates or updates the principal's access entry.
+func (o *AddOptions) runAccessEntry(ctx context.Context, cl *eksCluster) error {
+	arn, cur, err := accessEntryFor(ctx, &o.writeOptions, cl, o.ARN)
+	if err != nil {
+		return err
+	}
+	after, err := o.target.desired(arn, cur)
+	if err != nil {
+		return err
+	}
+	return o.writeAccessEntry(ctx, cl, arn, cur, after)
 }
 
 // changeEdit applies a Change and checks the result is never worse.

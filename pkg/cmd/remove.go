@@ -1,44 +1,57 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/eksaccess/kubectl-eksaccess/pkg/accessentry"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
 )
 
 // RemoveOptions are the options of `remove`.
 type RemoveOptions struct {
 	writeOptions
+	viaOptions
 
 	ARN           string
 	Account       string
 	AllDuplicates bool
+	Policies      []string
 
+	policyARNs []string
 	change  awsauth.Change
 	notices []string
 }
 
 // NewCmdRemove builds `kubectl eksaccess remove`.
 func NewCmdRemove(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &RemoveOptions{writeOptions: writeOptions{IOStreams: streams, configFlags: flags}}
+	o := &RemoveOptions{writeOptions: writeOptions{IOStreams: streams, configFlags: flags}, viaOptions: viaOptions{Cluster: clusterTarget{configFlags: flags}}}
 	cmd := &cobra.Command{
 		Use:   "remove ARN | --account ID",
-		Short: "Revoke the aws-auth mapping of an IAM user, role or account",
+		Short: "Revoke the aws-auth mapping or EKS access entry of an IAM user, role or account",
 		Long: `Remove the aws-auth entry that maps an ARN (compared as the authenticator
 compares it: an assumed-role ARN means its role, case does not matter) and say
 which lines went away. With duplicates, only the entry the authenticator
 applies is removed, unless --all-duplicates.
 
 Refuses, unless --force, to remove the entry you are authenticated through,
-the last entry granting system:masters, or a node role (system:nodes).`,
+the last entry granting system:masters, or a node role (system:nodes).
+
+With --via access-entry (the default when the cluster is in API mode), the
+principal's EKS access entry is deleted with its policies, or with --policy
+only those policy associations. The entry you are authenticated through and
+node entries are kept unless --force.`,
 		Example: `  kubectl eksaccess remove arn:aws:iam::111122223333:user/former_employee
   kubectl eksaccess remove arn:aws:iam::111122223333:role/Developer --all-duplicates --dry-run
-  kubectl eksaccess remove --account 444455556666`,
+  kubectl eksaccess remove --account 444455556666
+  kubectl eksaccess remove arn:aws:iam::111122223333:role/Dev --via access-entry --policy AmazonEKSViewPolicy`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -56,6 +69,8 @@ the last entry granting system:masters, or a node role (system:nodes).`,
 	o.writeOptions.addFlags(cmd)
 	cmd.Flags().StringVar(&o.Account, "account", "", "Remove this account from mapAccounts instead of an ARN")
 	cmd.Flags().BoolVar(&o.AllDuplicates, "all-duplicates", false, "Remove every entry for the ARN, not only the one that applies")
+	o.viaOptions.addFlags(cmd)
+	cmd.Flags().StringArrayVar(&o.Policies, "policy", nil, "Access entry: disassociate only this access policy (name or ARN) and keep the entry; repeat for several")
 	return cmd
 }
 
@@ -63,6 +78,25 @@ the last entry granting system:masters, or a node role (system:nodes).`,
 func (o *RemoveOptions) Validate() error {
 	if err := o.writeOptions.validate(); err != nil {
 		return err
+	}
+	if err := o.viaOptions.validate(); err != nil {
+		return err
+	}
+	if len(o.Policies) > 0 {
+		if o.Via == viaAWSAuth {
+			return errors.New("--policy is for access entries: drop it, or use --via access-entry")
+		}
+		o.Via = viaAccessEntry
+		for _, name := range o.Policies {
+			arn, err := accessentry.ExpandPolicy(name)
+			if err != nil {
+				return fmt.Errorf("--policy: %w", err)
+			}
+			o.policyARNs = append(o.policyARNs, arn)
+		}
+	}
+	if o.Via == viaAccessEntry && o.Account != "" {
+		return errors.New("access entries are per principal: --account exists only in aws-auth (--via aws-auth)")
 	}
 	switch {
 	case o.ARN == "" && o.Account == "":
@@ -91,6 +125,23 @@ func (o *RemoveOptions) Validate() error {
 
 // Run removes the mapping.
 func (o *RemoveOptions) Run(cmd *cobra.Command) error {
+	ctx := cmd.Context()
+	via := viaAWSAuth
+	var cl *eksCluster
+	if o.Account == "" || o.Via != "" {
+		var err error
+		if via, cl, err = o.viaOptions.resolve(ctx, &o.writeOptions); err != nil {
+			return err
+		}
+	}
+	if via == viaAccessEntry {
+		return o.runAccessEntry(ctx, cl)
+	}
+	defer func() {
+		if e := overridingEntry(ctx, cl, o.ARN); e != nil {
+			fmt.Fprintf(o.ErrOut, "Warning: %s still has an access entry in cluster %s, which grants access whatever aws-auth says: remove it with --via access-entry.\n", e.PrincipalARN, cl.Name)
+		}
+	}()
 	for _, n := range o.notices {
 		fmt.Fprintf(o.ErrOut, "Notice: %s\n", n)
 	}
@@ -99,4 +150,43 @@ func (o *RemoveOptions) Run(cmd *cobra.Command) error {
 		return fmt.Errorf("%s is not mapped in aws-auth: nothing to remove (see 'kubectl eksaccess list')", o.change.ARN)
 	}
 	return err
+}
+
+// runAccessEntry deletes the access entry, or some of its policies.
+func (o *RemoveOptions) runAccessEntry(ctx context.Context, cl *eksCluster) error {
+	arn, cur, err := accessEntryFor(ctx, &o.writeOptions, cl, o.ARN)
+	if err != nil {
+		return err
+	}
+	if cur == nil {
+		if len(o.policyARNs) > 0 {
+			return fmt.Errorf("%s has no access entry in cluster %s: nothing to remove (see 'kubectl eksaccess list')", arn, cl.Name)
+		}
+		fmt.Fprintf(o.ErrOut, "accessentry/%s unchanged: %s has no access entry in cluster %s\n", arn, arn, cl.Name)
+		return nil
+	}
+	var after *accessentry.Entry
+	if len(o.policyARNs) > 0 {
+		e := cur.Clone()
+		e.Policies = nil
+		for _, p := range cur.Policies {
+			if !slices.Contains(o.policyARNs, p.ARN) {
+				e.Policies = append(e.Policies, p)
+			}
+		}
+		after = &e
+	}
+	if !o.Force {
+		var risks []string
+		if callerKey(o.caller(ctx)) == accessentry.PrincipalKey(arn) {
+			risks = append(risks, "it is the access entry you are authenticated through")
+		}
+		if after == nil && cur.IsNode() {
+			risks = append(risks, fmt.Sprintf("it is a %s entry: the nodes using %s lose access to the cluster", cur.Type, arn))
+		}
+		if len(risks) > 0 {
+			return fmt.Errorf("refusing to change the access entry of %s: %s; re-run with --force if this is what you want", arn, strings.Join(risks, "; "))
+		}
+	}
+	return o.writeAccessEntry(ctx, cl, arn, cur, after)
 }

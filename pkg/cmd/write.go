@@ -251,6 +251,11 @@ func (w *writeOptions) caller(ctx context.Context) *awsauth.Principal {
 }
 
 func (w *writeOptions) confirm(where string) error {
+	return w.ask(fmt.Sprintf("Write this change to %s/%s in %s?", kube.Namespace, kube.ConfigMapName, where))
+}
+
+// ask asks question on the terminal (--yes answers it).
+func (w *writeOptions) ask(question string) error {
 	if w.Yes {
 		return nil
 	}
@@ -258,7 +263,7 @@ func (w *writeOptions) confirm(where string) error {
 		fmt.Fprintf(w.ErrOut, "Not written: there is no terminal to confirm on. Re-run with --yes to write, or --dry-run to only show the diff.\n")
 		return errNotConfirmed
 	}
-	fmt.Fprintf(w.ErrOut, "Write this change to %s/%s in %s? [y/N] ", kube.Namespace, kube.ConfigMapName, where)
+	fmt.Fprintf(w.ErrOut, "%s [y/N] ", question)
 	answer, err := bufio.NewReader(w.In).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return err

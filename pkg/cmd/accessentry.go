@@ -1,0 +1,233 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/spf13/cobra"
+
+	"github.com/eksaccess/kubectl-eksaccess/pkg/accessentry"
+	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
+	"github.com/eksaccess/kubectl-eksaccess/pkg/eks"
+	"github.com/eksaccess/kubectl-eksaccess/pkg/output"
+)
+
+// Where add and remove write.
+const (
+	viaAccessEntry = "access-entry"
+	viaAWSAuth     = "aws-auth"
+)
+
+// viaOptions choose between aws-auth and access entries for a write.
+type viaOptions struct {
+	Via     string
+	Cluster clusterTarget
+}
+
+func (v *viaOptions) addFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&v.Via, "via", "", `Write through "access-entry" or "aws-auth" (default: aws-auth, or access-entry when the cluster is in API mode)`)
+	v.Cluster.addFlags(cmd)
+}
+
+func (v *viaOptions) validate() error {
+	switch v.Via {
+	case "", viaAccessEntry, viaAWSAuth:
+		return nil
+	}
+	return fmt.Errorf(`--via must be "access-entry" or "aws-auth", not %q`, v.Via)
+}
+
+// resolve describes the cluster and decides where to write. cl is nil when
+// the cluster is unknown (then only aws-auth can be written).
+func (v *viaOptions) resolve(ctx context.Context, w *writeOptions) (string, *eksCluster, error) {
+	cl, why, err := v.Cluster.describe(ctx, true)
+	if v.Via == viaAccessEntry {
+		switch {
+		case err != nil:
+			return "", nil, err
+		case cl == nil:
+			return "", nil, fmt.Errorf("cannot write an access entry: %s", why)
+		case !cl.AccessEntries():
+			return "", nil, fmt.Errorf("cluster %s is in CONFIG_MAP mode, where access entries do not exist: use --via aws-auth, or switch it first ('kubectl eksaccess migrate --approve --switch-mode')", cl.Name)
+		}
+		return viaAccessEntry, cl, nil
+	}
+	switch {
+	case err != nil:
+		fmt.Fprintf(w.ErrOut, "Warning: access entries not checked: %v\n", err)
+		return viaAWSAuth, nil, nil
+	case cl == nil:
+		fmt.Fprintf(w.ErrOut, "Notice: access entries not checked: %s.\n", why)
+		return viaAWSAuth, nil, nil
+	}
+	if v.Via == "" && cl.AuthenticationMode == modeAPI {
+		fmt.Fprintf(w.ErrOut, "Notice: cluster %s is in API mode (aws-auth is ignored): writing an access entry.\n", cl.Name)
+		return viaAccessEntry, cl, nil
+	}
+	if cl.AuthenticationMode == modeAPI {
+		fmt.Fprintf(w.ErrOut, "Warning: cluster %s is in API mode: aws-auth is ignored, so this change grants or revokes nothing; use --via access-entry.\n", cl.Name)
+	}
+	return viaAWSAuth, cl, nil
+}
+
+// overridingEntry returns the access entry of the principal behind arn, if
+// the cluster has one (it wins over aws-auth).
+func overridingEntry(ctx context.Context, cl *eksCluster, arn string) *accessentry.Entry {
+	if cl == nil || !cl.AccessEntries() || arn == "" {
+		return nil
+	}
+	entries, err := eks.ListEntries(ctx, cl.API, cl.Name)
+	if err != nil {
+		return nil
+	}
+	return entriesByPrincipal(entries)[accessentry.PrincipalKey(arn)]
+}
+
+// writeAccessEntry shows the diff of an access entry, stops for a dry run,
+// confirms, and makes the EKS calls. after nil deletes the entry.
+func (w *writeOptions) writeAccessEntry(ctx context.Context, cl *eksCluster, arn string, before, after *accessentry.Entry) error {
+	ch, err := accessentry.Diff(before, after)
+	if err != nil {
+		return err
+	}
+	diffOut := w.Out
+	if w.Output != "" {
+		diffOut = w.ErrOut
+	}
+	name := "accessentry/" + arn
+	if ch.Empty() {
+		fmt.Fprintf(w.ErrOut, "%s unchanged: %s\n", name, ch.Summary())
+		return w.printEntry(cl, after)
+	}
+	header := fmt.Sprintf("diff access entry %s (cluster %s, %s mode)", arn, cl.Name, cl.AuthenticationMode)
+	if _, err := output.Diff(diffOut, header, renderMap(before), renderMap(after), w.Color()); err != nil {
+		return err
+	}
+	if w.DryRun != dryRunNone {
+		note := ""
+		if w.DryRun == dryRunServer {
+			note = "; EKS has no server-side dry run"
+		}
+		fmt.Fprintf(w.ErrOut, "%s not written (dry run%s): %s\n", name, note, ch.Summary())
+		return w.printEntry(cl, after)
+	}
+	if err := w.ask(fmt.Sprintf("Make this change to the access entry of %s in cluster %s?", arn, cl.Name)); err != nil {
+		if errors.Is(err, errNotConfirmed) {
+			return &ExitError{Code: 1}
+		}
+		return err
+	}
+	if err := eks.Apply(ctx, cl.API, cl.Name, ch); err != nil {
+		if errors.Is(err, context.Canceled) {
+			return fmt.Errorf("interrupted: the access entry of %s may be partly written; re-run the same command to finish", arn)
+		}
+		return fmt.Errorf("%w: re-run the same command to finish (it is idempotent)", awsError(err, cl.Profile))
+	}
+	verb := "configured"
+	switch {
+	case ch.Create:
+		verb = "created"
+	case ch.Delete:
+		verb = "deleted"
+	}
+	status := w.Out
+	if w.Output != "" {
+		status = w.ErrOut
+	}
+	fmt.Fprintf(status, "%s %s: %s\n", name, verb, ch.Summary())
+	return w.printEntry(cl, after)
+}
+
+func renderMap(e *accessentry.Entry) map[string]string {
+	if e == nil {
+		return map[string]string{}
+	}
+	return map[string]string{"accessEntry": accessentry.Render(e)}
+}
+
+func (w *writeOptions) printEntry(cl *eksCluster, e *accessentry.Entry) error {
+	if w.Output == "" || e == nil {
+		return nil
+	}
+	return output.Print(w.Out, w.Output, output.NewAccessEntryObject(cl.Name, e.Clone()))
+}
+
+// accessEntryFor resolves the principal ARN, with its path, of an add or
+// remove target, and reads its current entry.
+func accessEntryFor(ctx context.Context, w *writeOptions, cl *eksCluster, arn string) (string, *accessentry.Entry, error) {
+	full, err := resolvePrincipal(ctx, newIAMLookup(cl.IAM), arn, func(s string) { fmt.Fprintf(w.ErrOut, "Warning: %s\n", s) })
+	if err != nil {
+		return "", nil, err
+	}
+	if full != arn {
+		fmt.Fprintf(w.ErrOut, "Notice: %s is the IAM principal of %s (access entries need the exact ARN, path included).\n", full, arn)
+	}
+	cur, err := eks.GetEntry(ctx, cl.API, cl.Name, full)
+	if err != nil {
+		return "", nil, fmt.Errorf("reading the access entry of %s: %w", full, awsError(err, cl.Profile))
+	}
+	return full, cur, nil
+}
+
+// entryTarget is what add wants an access entry to become.
+type entryTarget struct {
+	Type          string
+	Username      string
+	Groups        []string
+	GroupsChanged bool
+	AppendGroups  bool
+	Policies      []accessentry.Policy
+}
+
+// desired merges the target into the current entry (nil: a new one).
+func (t entryTarget) desired(arn string, cur *accessentry.Entry) (*accessentry.Entry, error) {
+	var e accessentry.Entry
+	if cur != nil {
+		e = cur.Clone()
+	} else {
+		e = accessentry.Entry{PrincipalARN: arn, Type: accessentry.TypeStandard}
+	}
+	if t.Type != "" {
+		e.Type = t.Type
+	}
+	if e.IsNode() {
+		if t.Username != "" || t.GroupsChanged || len(t.Policies) > 0 {
+			return nil, fmt.Errorf("an access entry of type %s takes no username, groups or policies (EKS sets them for nodes)", e.Type)
+		}
+		return &e, nil
+	}
+	if t.Username != "" {
+		if err := accessentry.CheckUsername(t.Username); err != nil {
+			return nil, err
+		}
+		e.Username = t.Username
+	}
+	if t.GroupsChanged {
+		if err := accessentry.CheckGroups(t.Groups); err != nil {
+			return nil, err
+		}
+		if t.AppendGroups {
+			for _, g := range t.Groups {
+				if !slices.Contains(e.Groups, g) {
+					e.Groups = append(e.Groups, g)
+				}
+			}
+		} else {
+			e.Groups = append([]string(nil), t.Groups...)
+		}
+	}
+	for _, p := range t.Policies {
+		e.SetPolicy(p)
+	}
+	return &e, nil
+}
+
+// callerKey is the principal key of the caller, for the guards.
+func callerKey(p *awsauth.Principal) string {
+	if p == nil {
+		return ""
+	}
+	return accessentry.PrincipalKey(p.Canonical)
+}
