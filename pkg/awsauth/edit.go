@@ -1028,7 +1028,7 @@ func CheckNotWorseParsed(before, after map[string]string, pb, pa *Map, c Change)
 		// so there is no target to check.
 		return nil
 	}
-	tb, _ := targets(pb, c)
+	tb, winBefore := targets(pb, c)
 	ta, win := targets(pa, c)
 	if c.Op == OpRemove {
 		if len(ta) >= len(tb) && len(tb) > 0 {
@@ -1045,7 +1045,7 @@ func CheckNotWorseParsed(before, after map[string]string, pb, pa *Map, c Change)
 	if len(win.Ambiguous) > 0 {
 		return fmt.Errorf("aws-auth %s: %s differs only in case from %s, so which one applies is random: remove the copies with 'kubectl eksaccess remove %s --all-duplicates'", win.Key, win.where(), win.Ambiguous[0].where(), c.ARN)
 	}
-	if win.Never != "" {
+	if win.Never != "" && (winBefore == nil || winBefore.Never != win.Never) {
 		return fmt.Errorf("aws-auth %s: %s: the entry for %s would never match (%s): refusing to write", win.Key, win.where(), c.ARN, win.Never)
 	}
 	if c.Kind == KindAccount {

@@ -27,6 +27,9 @@ func FuzzEdit(f *testing.F) {
 	f.Add(editNode, uint8(0), uint8(1), uint8(0), uint8(0), "system:masters")
 	// Found by fuzzing: a lone CR is a YAML line break too.
 	f.Add("[{\r}]", uint8('c'), uint8(0), uint8('9'), uint8('3'), "0")
+	// Found by fuzzing: updating an entry the parser thinks never matches
+	// (a case-variant "Arn:Aws:iAm" prefix) is not worse than before.
+	f.Add("- roleArn: arn:aws:iam::111122223333:role/Admin\n- roleArn: Arn:Aws:iAm::111122223333:role/Admin", uint8(0), uint8(0x14), uint8(0x0e), uint8(0x0e), "0")
 	f.Add("- a\n- b\n", uint8(2), uint8(1), uint8(1), uint8(0), "")
 	f.Add("- rolearn: arn:aws:iam::111122223333:role/x\n  groups:\n  - a\n  # c\n- rolearn: arn:aws:iam::111122223333:role/y\n", uint8(0), uint8(1), uint8(1), uint8(3), "b")
 
