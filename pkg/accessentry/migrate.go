@@ -99,6 +99,15 @@ func PlanMigration(in PlanInput) Plan {
 	}
 	index := map[string]int{} // principal key -> step index
 	for _, e := range in.Map.Entries {
+		if e.SSO != nil && e.Loaded && e.ShadowedBy == nil {
+			// Whether or not the SSORoleMatch gate is on, this one is for a person.
+			_, m := planEntry(e, in)
+			if e.Never != "" {
+				m.Reason += " (today it " + e.Status() + ")"
+			}
+			plan.Manual = append(plan.Manual, *m)
+			continue
+		}
 		if !e.Effective() {
 			plan.Skipped = append(plan.Skipped, Manual{Source: e.Source(), ARN: e.ARN, Reason: e.Status()})
 			continue

@@ -26,8 +26,8 @@ type RemoveOptions struct {
 	Policies      []string
 
 	policyARNs []string
-	change  awsauth.Change
-	notices []string
+	change     awsauth.Change
+	notices    []string
 }
 
 // NewCmdRemove builds `kubectl eksaccess remove`.

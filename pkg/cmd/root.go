@@ -47,7 +47,9 @@ reads them.`,
 		NewCmdAdd(flags, streams),
 		NewCmdRemove(flags, streams),
 		NewCmdRestore(flags, streams),
+		NewCmdMigrate(flags, streams),
 		NewCmdToken(streams),
+		NewCmdDiagnose(flags, streams),
 		NewCmdVersion(streams),
 	)
 	registerCompletions(cmd, flags)

@@ -1,0 +1,267 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/eksaccess/kubectl-eksaccess/pkg/accessentry"
+	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
+	"github.com/eksaccess/kubectl-eksaccess/pkg/eks"
+	"github.com/eksaccess/kubectl-eksaccess/pkg/output"
+)
+
+// MigrateOptions are the options of `migrate`.
+type MigrateOptions struct {
+	genericiooptions.IOStreams
+	Source  awsAuthSource
+	Cluster clusterTarget
+
+	Approve    bool
+	SwitchMode string
+	Force      bool
+	Output     string
+}
+
+// NewCmdMigrate builds `kubectl eksaccess migrate`.
+func NewCmdMigrate(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &MigrateOptions{IOStreams: streams, Source: awsAuthSource{configFlags: flags, in: streams.In}, Cluster: clusterTarget{configFlags: flags}}
+	cmd := &cobra.Command{
+		Use:   "migrate [--approve [--switch-mode[=API_AND_CONFIG_MAP|API]]]",
+		Short: "Plan and make the move from aws-auth to EKS access entries",
+		Long: `Plan moving every mapping aws-auth applies today to an EKS access entry:
+of duplicates the last one (the one the authenticator applies); node roles
+become EC2_LINUX entries (EC2_WINDOWS with eks:kube-proxy-windows);
+system:masters becomes the AmazonEKSClusterAdminPolicy; other groups are kept
+as kubernetesGroups; role paths are restored from IAM. mapAccounts, sso
+matchers, username templates access entries cannot expand and system: groups
+are listed as manual steps.
+
+Without --approve the plan is only printed. With --approve it is carried out;
+running it again after a failure finishes the job. aws-auth is never changed,
+and the cluster's authentication mode only with --switch-mode: to
+API_AND_CONFIG_MAP (the default value; from CONFIG_MAP this happens first,
+since entries cannot exist before, and changes nobody's access), or to API
+after checking that every planned entry exists (and, unless --force, that no
+manual step is left, since API mode ignores aws-auth).`,
+		Example: `  kubectl eksaccess migrate
+  kubectl eksaccess migrate -o yaml
+  kubectl eksaccess migrate --approve --switch-mode
+  kubectl eksaccess migrate --approve --switch-mode=API`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			if err := o.Source.complete(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	o.Source.addFlags(cmd)
+	o.Cluster.addFlags(cmd)
+	cmd.Flags().BoolVar(&o.Approve, "approve", false, "Carry out the plan (create and complete access entries)")
+	cmd.Flags().StringVar(&o.SwitchMode, "switch-mode", "", "With --approve, also move the cluster to this authentication mode: API_AND_CONFIG_MAP or API")
+	cmd.Flags().Lookup("switch-mode").NoOptDefVal = modeAPIAndConfigMap
+	cmd.Flags().BoolVar(&o.Force, "force", false, "Switch to API mode even though manual steps are left")
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Print the plan as json or yaml")
+	return cmd
+}
+
+// Validate checks the flags.
+func (o *MigrateOptions) Validate() error {
+	switch o.SwitchMode {
+	case "", modeAPIAndConfigMap, modeAPI:
+	default:
+		return fmt.Errorf("--switch-mode must be API_AND_CONFIG_MAP or API, not %q", o.SwitchMode)
+	}
+	if o.SwitchMode != "" && !o.Approve {
+		return errors.New("--switch-mode changes the cluster: it needs --approve")
+	}
+	if o.Approve && o.Source.Filename != "" {
+		return errors.New("--approve migrates the live aws-auth: drop -f")
+	}
+	return validateOutput(o.Output, "json", "yaml")
+}
+
+// Run plans, and with --approve carries out, the migration.
+func (o *MigrateOptions) Run(ctx context.Context) error {
+	cl, why, err := o.Cluster.describe(ctx, o.Source.Filename == "" || o.Cluster.ClusterName != "")
+	if err != nil {
+		return err
+	}
+	if cl == nil {
+		return fmt.Errorf("migrate needs the EKS cluster: %s", why)
+	}
+	data, where, err := o.Source.load(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(o.ErrOut, "Cluster %s is in %s mode: %s.\n", clusterLabel(cl), cl.AuthenticationMode, modeSentence(cl))
+	plan, err := o.plan(ctx, cl, awsauth.Parse(data))
+	if err != nil {
+		return err
+	}
+	info := output.ClusterInfo{Name: cl.Name, Region: cl.Region, AuthenticationMode: cl.AuthenticationMode, AccessEntriesRead: cl.AccessEntries()}
+	if o.Output != "" {
+		if err := output.Print(o.Out, o.Output, output.NewMigrationPlan(info, plan)); err != nil {
+			return err
+		}
+	} else {
+		printPlan(o.Out, where, plan)
+	}
+	if !o.Approve {
+		if plan.Pending() > 0 || o.Output == "" {
+			fmt.Fprintf(o.ErrOut, "Nothing changed: re-run with --approve to carry out the plan.\n")
+		}
+		return nil
+	}
+	return o.execute(ctx, cl, plan)
+}
+
+// plan reads the cluster's entries and IAM paths and makes the plan.
+func (o *MigrateOptions) plan(ctx context.Context, cl *eksCluster, m *awsauth.Map) (accessentry.Plan, error) {
+	in := accessentry.PlanInput{Map: m, Resolved: map[string]string{}, Unresolved: map[string]string{}}
+	if cl.AccessEntries() {
+		entries, err := eks.ListEntries(ctx, cl.API, cl.Name)
+		if err != nil {
+			return accessentry.Plan{}, fmt.Errorf("listing the access entries of %s: %w", cl.Name, awsError(err, cl.Profile))
+		}
+		in.Existing = entries
+	}
+	look := newIAMLookup(cl.IAM)
+	warned := false
+	for _, e := range m.Entries {
+		if !e.Effective() || e.SSO != nil || e.Kind == awsauth.KindAccount {
+			continue
+		}
+		p, err := awsauth.Canonicalize(e.ARN)
+		if err != nil || p.Name == "" {
+			continue
+		}
+		key := accessentry.PrincipalKey(e.ARN)
+		full, err := look.principalARN(ctx, string(e.Kind), p.Name)
+		switch {
+		case errors.Is(err, eks.ErrNoSuchPrincipal):
+			in.Unresolved[key] = fmt.Sprintf("IAM has no %s named %s: it was deleted, or the ARN is wrong; nothing to migrate (remove it from aws-auth)", e.Kind, p.Name)
+		case err != nil:
+			if !warned {
+				fmt.Fprintf(o.ErrOut, "Warning: could not read IAM paths (%v): ARNs are used as aws-auth writes them\n", firstLine(awsError(err, cl.Profile).Error()))
+				warned = true
+			}
+		default:
+			in.Resolved[key] = full
+		}
+	}
+	return accessentry.PlanMigration(in), nil
+}
+
+func printPlan(w io.Writer, where string, plan accessentry.Plan) {
+	fmt.Fprintf(w, "Migration plan for aws-auth (%s): %d access entries (%d to create or complete), %d manual steps, %d entries skipped\n", where, len(plan.Steps), plan.Pending(), len(plan.Manual), len(plan.Skipped))
+	for _, s := range plan.Steps {
+		e := s.Entry
+		desc := e.Type
+		if e.Username != "" {
+			desc += fmt.Sprintf(" username %q", e.Username)
+		}
+		if len(e.Groups) > 0 {
+			desc += " groups [" + strings.Join(e.Groups, ", ") + "]"
+		}
+		for _, p := range e.Policies {
+			desc += " " + p.String()
+		}
+		fmt.Fprintf(w, "  %-8s %s (%s): %s\n", s.Action, e.PrincipalARN, s.Source, desc)
+		for _, n := range s.Notes {
+			fmt.Fprintf(w, "           note: %s\n", n)
+		}
+	}
+	if len(plan.Manual) > 0 {
+		fmt.Fprintln(w, "Manual steps:")
+		for _, m := range plan.Manual {
+			fmt.Fprintf(w, "  %s %s: %s\n", m.Source, m.ARN, m.Reason)
+		}
+	}
+	if len(plan.Skipped) > 0 {
+		fmt.Fprintln(w, "Skipped (they grant nothing today):")
+		for _, m := range plan.Skipped {
+			fmt.Fprintf(w, "  %s %s: %s\n", m.Source, m.ARN, m.Reason)
+		}
+	}
+}
+
+// execute carries out the plan, then switches the mode if asked.
+func (o *MigrateOptions) execute(ctx context.Context, cl *eksCluster, plan accessentry.Plan) error {
+	if !cl.AccessEntries() {
+		if o.SwitchMode == "" {
+			return fmt.Errorf("cluster %s is in CONFIG_MAP mode, where access entries cannot be created: re-run with --switch-mode (to API_AND_CONFIG_MAP, which keeps aws-auth working)", cl.Name)
+		}
+		fmt.Fprintf(o.ErrOut, "Switching cluster %s to API_AND_CONFIG_MAP (aws-auth keeps working)...\n", cl.Name)
+		if err := eks.SetAuthenticationMode(ctx, cl.API, cl.Name, modeAPIAndConfigMap, modeSwitchPoll, modeSwitchTimeout); err != nil {
+			return awsError(err, cl.Profile)
+		}
+		cl.AuthenticationMode = modeAPIAndConfigMap
+	}
+	done := 0
+	for _, s := range plan.Steps {
+		if s.Action == accessentry.ActionExists {
+			continue
+		}
+		cur, err := eks.GetEntry(ctx, cl.API, cl.Name, s.Entry.PrincipalARN)
+		if err != nil {
+			return o.stopped(done, plan, fmt.Errorf("reading the access entry of %s: %w", s.Entry.PrincipalARN, awsError(err, cl.Profile)))
+		}
+		want := s.Entry
+		if cur != nil {
+			merged := cur.Clone()
+			for _, p := range want.Policies {
+				if _, ok := merged.Policy(p.ARN); !ok {
+					merged.SetPolicy(p)
+				}
+			}
+			want = merged
+		}
+		ch, err := accessentry.Diff(cur, &want)
+		if err != nil {
+			return o.stopped(done, plan, err)
+		}
+		if ch.Empty() {
+			continue
+		}
+		if err := eks.Apply(ctx, cl.API, cl.Name, ch); err != nil {
+			return o.stopped(done, plan, awsError(err, cl.Profile))
+		}
+		done++
+		fmt.Fprintf(o.Out, "accessentry/%s: %s\n", s.Entry.PrincipalARN, ch.Summary())
+	}
+	fmt.Fprintf(o.Out, "Migration done: %d access entries created or completed; aws-auth was not changed.\n", done)
+	if o.SwitchMode == "" || o.SwitchMode == cl.AuthenticationMode {
+		return nil
+	}
+	entries, err := eks.ListEntries(ctx, cl.API, cl.Name)
+	if err != nil {
+		return awsError(err, cl.Profile)
+	}
+	if missing := accessentry.Missing(plan, entries); len(missing) > 0 {
+		return fmt.Errorf("not switching to %s: %d planned entries are missing: %s; re-run 'kubectl eksaccess migrate --approve'", o.SwitchMode, len(missing), strings.Join(missing, "; "))
+	}
+	if o.SwitchMode == modeAPI && len(plan.Manual) > 0 && !o.Force {
+		return fmt.Errorf("not switching to API: %d manual steps are left, and API mode ignores aws-auth, so those principals would lose access; do them, or re-run with --force", len(plan.Manual))
+	}
+	fmt.Fprintf(o.ErrOut, "Every planned access entry exists: switching cluster %s to %s...\n", cl.Name, o.SwitchMode)
+	if err := eks.SetAuthenticationMode(ctx, cl.API, cl.Name, o.SwitchMode, modeSwitchPoll, modeSwitchTimeout); err != nil {
+		return awsError(err, cl.Profile)
+	}
+	fmt.Fprintf(o.Out, "cluster/%s authenticationMode %s\n", cl.Name, o.SwitchMode)
+	return nil
+}
+
+func (o *MigrateOptions) stopped(done int, plan accessentry.Plan, err error) error {
+	return fmt.Errorf("migration stopped after %d of %d changes: %w; fix the cause and re-run 'kubectl eksaccess migrate --approve': it finishes the job", done, plan.Pending(), err)
+}
