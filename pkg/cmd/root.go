@@ -49,7 +49,6 @@ reads them.`,
 		NewCmdRestore(flags, streams),
 		NewCmdMigrate(flags, streams),
 		NewCmdToken(streams),
-		NewCmdDiagnose(flags, streams),
 		NewCmdVersion(streams),
 	)
 	registerCompletions(cmd, flags)
