@@ -1,5 +1,3 @@
-//go:build eksaccess_diagnose_wip
-
 package cmd
 
 import (

@@ -49,6 +49,7 @@ reads them.`,
 		NewCmdRestore(flags, streams),
 		NewCmdMigrate(flags, streams),
 		NewCmdToken(streams),
+		NewCmdDiagnose(flags, streams),
 		NewCmdVersion(streams),
 	)
 	registerCompletions(cmd, flags)

@@ -57,9 +57,11 @@ func DiagnosisText(w io.Writer, r diagnose.Report) {
 			fmt.Fprintf(w, "  - %s\n", e)
 		}
 	}
+	// The fix of the root cause: diagnose's own error findings (EKSA2xx);
+	// lint's findings about other entries stay in the list below.
 	var fixes []string
 	for _, f := range r.Findings {
-		if f.Severity == "error" && f.Fix != "" && !contains(fixes, f.Fix) {
+		if f.Severity == "error" && f.Fix != "" && strings.HasPrefix(f.Code, "EKSA2") && !contains(fixes, f.Fix) {
 			fixes = append(fixes, f.Fix)
 		}
 	}
