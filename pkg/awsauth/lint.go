@@ -180,7 +180,7 @@ func lintEntry(e *Entry, add func(Finding)) {
 				"remove one of the two entries")
 		} else {
 			at(CodeShadowed, SeverityWarning, "duplicate of "+e.ShadowedBy.where()+", which wins; this entry never applies",
-				fmt.Sprintf("remove the duplicate: kubectl eksaccess remove %s (removes the losing copy first)", name))
+				fmt.Sprintf("delete the earlier copy (%s) by hand, or run 'kubectl eksaccess remove %s --all-duplicates' and add it again", e.where(), name))
 		}
 		return
 	}

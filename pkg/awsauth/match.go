@@ -98,7 +98,9 @@ func never(e *Entry) string {
 	case strings.TrimSpace(e.ARN) != e.ARN:
 		return "spaces around the ARN"
 	}
-	p, err := Canonicalize(e.ARN)
+	// The authenticator compares case-insensitively, so "Arn:Aws:Iam::..."
+	// still matches: judge the ARN's shape on its lower-cased form.
+	p, err := Canonicalize(strings.ToLower(e.ARN))
 	switch {
 	case err != nil:
 		return "invalid ARN"
