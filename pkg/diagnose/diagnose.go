@@ -119,8 +119,7 @@ type diag struct {
 	mode         string
 	modeKnown    bool
 	m            *awsauth.Map
-	lint         []Finding
-	linted       bool
+	arnRE        *regexp.Regexp
 
 	sim           sim
 	causeCode     string
@@ -635,6 +634,9 @@ func (d *diag) nearMisses() {
 				d.attachLint(e)
 			}
 			continue
+		}
+		if !strings.Contains(e.ARN, p.AccountID) {
+			continue // cheap test first: aws-auth may have thousands of entries
 		}
 		q, err := awsauth.Canonicalize(strings.TrimSpace(e.ARN))
 		if err != nil || q.AccountID != p.AccountID || q.Partition != p.Partition {
@@ -1341,41 +1343,47 @@ func (d *diag) finish() {
 	d.causeCode = ""
 }
 
-// attachLint keeps the EKSA1xx findings of one entry.
+// attachLint keeps the EKSA1xx findings of one entry. Lint runs on a map
+// holding that entry alone (its shadowing links are kept), not on all of
+// aws-auth, which may have thousands of entries.
 func (d *diag) attachLint(e *awsauth.Entry) {
-	if e == nil || e.Line == 0 || d.m == nil {
+	if e == nil || d.m == nil {
 		return
 	}
-	for _, f := range d.lintFindings() {
-		if f.Key == e.Key && f.Line == e.Line {
+	for _, f := range awsauth.Lint(&awsauth.Map{Entries: []*awsauth.Entry{e}}) {
+		if f.Key == e.Key && f.Line == e.Line && f.Code != awsauth.CodeNoMappings {
 			d.add(f)
 		}
 	}
 }
 
-// attachKeyLint keeps the EKSA1xx findings about a whole key.
+// attachKeyLint keeps the EKSA1xx findings about a whole key (a data key
+// that fails, or an ignored one).
 func (d *diag) attachKeyLint(key string) {
 	if d.m == nil {
 		return
 	}
-	st := d.m.Key(key)
-	for _, f := range d.lintFindings() {
-		if f.Key == key && (!slices.Contains(awsauth.DataKeys, key) || st.Err != "" && f.Line == st.ErrLine) {
+	one := &awsauth.Map{IgnoredKeys: []string{key}}
+	if slices.Contains(awsauth.DataKeys, key) {
+		one = &awsauth.Map{Keys: []awsauth.KeyState{d.m.Key(key)}}
+	}
+	for _, f := range awsauth.Lint(one) {
+		if f.Key == key {
 			d.add(f)
 		}
 	}
-}
-
-func (d *diag) lintFindings() []Finding {
-	if !d.linted {
-		d.lint, d.linted = awsauth.Lint(d.m), true
-	}
-	return d.lint
 }
 
 // arnPattern matches the principal's ARN in raw aws-auth text, with or
 // without a path, as an iam role/user or an sts session.
 func (d *diag) arnPattern() *regexp.Regexp {
+	if d.arnRE == nil {
+		d.arnRE = d.compileARNPattern()
+	}
+	return d.arnRE
+}
+
+func (d *diag) compileARNPattern() *regexp.Regexp {
 	p := d.p
 	name := p.Name
 	if i := strings.LastIndex(name, "/"); i >= 0 {
@@ -1619,9 +1627,12 @@ func firstOr(ss []string, def string) string {
 	return def
 }
 
+var notDNS = regexp.MustCompile(`[^a-z0-9.-]+`)
+
+// bindingName makes an RBAC object name from a user or group name.
 func bindingName(s string) string {
 	s = strings.ToLower(s)
-	s = regexp.MustCompile(`[^a-z0-9.-]+`).ReplaceAllString(s, "-")
+	s = notDNS.ReplaceAllString(s, "-")
 	s = strings.Trim(s, "-.")
 	if len(s) > 50 {
 		s = s[:50]

@@ -672,7 +672,7 @@ func generate(n int) map[string]string {
 func BenchmarkDiagnoseOffline(b *testing.B) {
 	data := generate(5000)
 	for _, subject := range []string{
-		"arn:aws:iam::111122223333:user/nobody",
+		"arn:aws:iam::999988887777:user/nobody",
 		"arn:aws:sts::111122220005:assumed-role/team-4995-developers/alice",
 	} {
 		name := "unmapped"
