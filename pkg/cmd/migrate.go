@@ -85,9 +85,6 @@ func (o *MigrateOptions) Validate() error {
 	if o.SwitchMode != "" && !o.Approve {
 		return errors.New("--switch-mode changes the cluster: it needs --approve")
 	}
-	if o.Approve && o.Source.Filename != "" {
-		return errors.New("--approve migrates the live aws-auth: drop -f")
-	}
 	return validateOutput(o.Output, "json", "yaml")
 }
 
