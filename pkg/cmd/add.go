@@ -237,14 +237,16 @@ func (o *AddOptions) runAccessEntry(ctx context.Context, cl *eksCluster) error {
 
 // changeEdit applies a Change and checks the result is never worse.
 func changeEdit(c awsauth.Change) edit {
-	return func(data map[string]string) (awsauth.Result, error) {
-		res, err := awsauth.Apply(data, c)
+	return func(data map[string]string) (edited, error) {
+		before := awsauth.Parse(data)
+		res, err := awsauth.ApplyParsed(data, before, c)
 		if err != nil || !res.Changed {
-			return res, err
+			return edited{Result: res, before: before}, err
 		}
-		if err := awsauth.CheckNotWorse(data, res.Data, c); err != nil {
-			return res, err
+		after := awsauth.Parse(res.Data)
+		if err := awsauth.CheckNotWorseParsed(data, res.Data, before, after, c); err != nil {
+			return edited{}, err
 		}
-		return res, nil
+		return edited{Result: res, before: before, after: after}, nil
 	}
 }

@@ -212,7 +212,7 @@ func (g *gatherer) offline(ctx context.Context) diagnose.Snapshot {
 		snap.AWSAuth.Err = err.Error()
 		g.check.fail("aws-auth: %v", err)
 	} else {
-		snap.AWSAuth.Map = awsauth.Parse(data)
+		snap.AWSAuth.Map, snap.AWSAuth.Data = awsauth.Parse(data), data
 		g.check.ok("aws-auth read from %s (%d entries)", where, len(snap.AWSAuth.Map.Entries))
 	}
 	g.check.warn("offline: EKS, STS and RBAC not checked (mode %s assumed)", snap.Mode)
@@ -481,7 +481,7 @@ func (g *gatherer) awsAuth(ctx context.Context, kc *kubeContext) *diagnose.AWSAu
 		a.Err = apiError(err, "context "+kc.name, "get").Error()
 		g.check.warn("aws-auth: cannot read it: %s (use --admin-context)", a.Err)
 	default:
-		a.Map = awsauth.Parse(cm.Data)
+		a.Map, a.Data = awsauth.Parse(cm.Data), cm.Data
 		g.check.ok("aws-auth: %d entries read through context %s", len(a.Map.Entries), kc.name)
 	}
 	return a

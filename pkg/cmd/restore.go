@@ -70,7 +70,7 @@ func (o *RestoreOptions) Complete() error {
 
 // Run writes the backup's data back.
 func (o *RestoreOptions) Run(cmd *cobra.Command) error {
-	return o.write(cmd.Context(), func(current map[string]string) (awsauth.Result, error) {
+	return o.write(cmd.Context(), func(current map[string]string) (edited, error) {
 		changed := !equalData(current, o.data)
 		keys := []string{}
 		for k := range o.data {
@@ -88,6 +88,6 @@ func (o *RestoreOptions) Run(cmd *cobra.Command) error {
 		if changed {
 			summary = fmt.Sprintf("restored %v from %s", keys, o.Filename)
 		}
-		return awsauth.Result{Data: o.data, Changed: changed, Summary: summary}, nil
+		return edited{Result: awsauth.Result{Data: o.data, Changed: changed, Summary: summary}}, nil
 	})
 }

@@ -113,7 +113,15 @@ var errNotConfirmed = errors.New("not confirmed")
 
 // edit is one write: it computes the change from the current data. It is
 // called again on a fresh read after a conflict.
-type edit func(data map[string]string) (awsauth.Result, error)
+type edit func(data map[string]string) (edited, error)
+
+// edited is an edit's result, with the parsed documents before and after
+// when the edit already parsed them (nil: write parses them itself), so
+// that a 1 MiB aws-auth is parsed once per side.
+type edited struct {
+	awsauth.Result
+	before, after *awsauth.Map
+}
 
 // write runs the shared flow: read, edit, check the guards, show the diff,
 // stop for a client dry run, confirm, back up, write with conflict retry.
@@ -145,13 +153,19 @@ func (w *writeOptions) write(ctx context.Context, what edit) error {
 			return nil, err
 		}
 		if !res.Changed {
-			unchanged, final = true, res
+			unchanged, final = true, res.Result
 			return nil, nil
 		}
-		if risks := awsauth.LockoutRisks(awsauth.Parse(before), awsauth.Parse(res.Data), caller); len(risks) > 0 && !w.Force {
+		if res.before == nil {
+			res.before = awsauth.Parse(before)
+		}
+		if res.after == nil {
+			res.after = awsauth.Parse(res.Data)
+		}
+		if risks := awsauth.LockoutRisks(res.before, res.after, caller); len(risks) > 0 && !w.Force {
 			return nil, fmt.Errorf("refusing to write aws-auth: %s; re-run with --force if this is what you want", strings.Join(risks, "; "))
 		}
-		final = res
+		final = res.Result
 		if shown == nil {
 			for _, n := range res.Notices {
 				fmt.Fprintf(w.ErrOut, "Notice: %s\n", n)
