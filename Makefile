@@ -30,7 +30,8 @@ testbin: ## Build kube-apiserver and etcd for the e2e tests (cached; first run ~
 test: build ## Run every test
 	KUBEBUILDER_ASSETS="$$(bash hack/testbin.sh)" go test ./...
 	cd test/conformance && go test ./...
-	cd test/sandbox && KUBEBUILDER_ASSETS="$$(bash ../../hack/testbin.sh)" EKSACCESS_PLUGIN="$(CURDIR)/$(BIN)" go test ./...
+	assets="$$(bash hack/testbin.sh)" && cd test/sandbox && \
+	  PATH="$$PATH:$$assets" KUBEBUILDER_ASSETS="$$assets" EKSACCESS_PLUGIN="$(CURDIR)/$(BIN)" go test ./...
 	cd test/sandbox/accessentries && go test ./...
 
 conformance: ## Only the differential tests against aws-iam-authenticator v0.7.13
@@ -43,8 +44,7 @@ bench: ## Parse/lint benchmarks (goal: 5,000 entries in < 20 ms, < 30 MB)
 	go test -run '^$$' -bench . -benchmem ./pkg/awsauth/
 
 demo: build testbin ## Replay the Unauthorized -> add -> access story on a local sandbox cluster
-	@if [[ -f hack/demo.sh ]]; then bash hack/demo.sh; \
-	else KUBEBUILDER_ASSETS="$$(bash hack/testbin.sh)" go run ./hack/demo; fi
+	bash hack/demo.sh
 
 sandbox-up: build testbin ## Start the local EKS sandbox (see hack/sandbox.sh)
 	bash hack/sandbox.sh up

@@ -9,6 +9,8 @@ export EKSACCESS_SANDBOX_DIR=${EKSACCESS_SANDBOX_DIR:-/tmp/eksaccess-demo}
 dir=$EKSACCESS_SANDBOX_DIR
 export PATH="$root/bin:$PATH"
 [[ -x bin/kubectl-eksaccess ]] || make build
+# The machine's kubectl, or the one hack/testbin.sh builds when there is none.
+export PATH="$PATH:$(bash hack/testbin.sh)"
 if ! command -v kubectl >/dev/null; then
   echo "demo: kubectl is not on PATH" >&2
   exit 1

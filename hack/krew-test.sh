@@ -60,6 +60,7 @@ install_tool() {
 step "tools"
 command -v go >/dev/null || fail "go is not on PATH"
 command -v git >/dev/null || fail "git is not on PATH"
+command -v kubectl >/dev/null || PATH="$PATH:$(bash "$root/hack/testbin.sh")"
 command -v kubectl >/dev/null || fail "kubectl is not on PATH: the test runs the plugin through kubectl's plugin discovery"
 install_tool "goreleaser-$GORELEASER_VERSION" "$GORELEASER_VERSION" goreleaser github.com/goreleaser/goreleaser/v2
 install_tool "krew-$KREW_VERSION" "$KREW_VERSION" "krew validate-krew-manifest" sigs.k8s.io/krew/cmd/krew sigs.k8s.io/krew/cmd/validate-krew-manifest

@@ -9,7 +9,17 @@ mod="$root/hack/testbin"
 key=$(cat "$mod/go.mod" "$mod/go.sum" "$0" | sha256sum | cut -c1-16)
 cache="${EKSACCESS_TESTBIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-eksaccess/testbin}"
 dir="$cache/$key"
+# kubectl: the machine's own when there is one; else build it here too
+# (append the printed directory to PATH to use it).
+build_kubectl() {
+  command -v kubectl >/dev/null && return 0
+  [[ -x "$dir/kubectl" ]] && return 0
+  echo "no kubectl on PATH: building kubectl into $dir" >&2
+  (cd "$mod" && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$dir/kubectl.tmp" k8s.io/kubernetes/cmd/kubectl >&2)
+  mv "$dir/kubectl.tmp" "$dir/kubectl"
+}
 if [[ -x "$dir/kube-apiserver" && -x "$dir/etcd" ]]; then
+  build_kubectl
   echo "$dir"
   exit 0
 fi
@@ -26,4 +36,5 @@ go build -trimpath -ldflags="-s -w -X $vpkg.gitVersion=$k8sv -X $vpkg.gitMajor=1
 go build -trimpath -ldflags='-s -w' -o "$dir.tmp/etcd" go.etcd.io/etcd/server/v3 >&2
 rm -rf "$dir"
 mv "$dir.tmp" "$dir"
+build_kubectl
 echo "$dir"
