@@ -42,10 +42,17 @@ func ParseARN(s string) (ARN, error) {
 	if !strings.HasPrefix(s, "arn:") {
 		return ARN{}, fmt.Errorf("arn %q is invalid: it must start with 'arn:'", s)
 	}
-	sections := strings.SplitN(s, ":", 6)
-	if len(sections) != 6 {
-		return ARN{}, fmt.Errorf("arn %q is invalid: it needs 6 sections separated by ':' (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)", s)
+	// strings.SplitN(s, ":", 6), without allocating.
+	var sections [6]string
+	rest := s
+	for i := range 5 {
+		var ok bool
+		sections[i], rest, ok = strings.Cut(rest, ":")
+		if !ok {
+			return ARN{}, fmt.Errorf("arn %q is invalid: it needs 6 sections separated by ':' (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)", s)
+		}
 	}
+	sections[5] = rest
 	return ARN{Partition: sections[1], Service: sections[2], Region: sections[3], AccountID: sections[4], Resource: sections[5]}, nil
 }
 
@@ -78,30 +85,39 @@ func Canonicalize(s string) (Principal, error) {
 	if !slices.Contains(Partitions, a.Partition) {
 		return Principal{}, fmt.Errorf("arn %q does not have a recognized partition %q (known: %s)", s, a.Partition, strings.Join(Partitions, ", "))
 	}
-	parts := strings.Split(a.Resource, "/")
+	// The resource split at "/" (parts): its first and last parts, the
+	// parts between them joined again, and how many parts there are.
+	res := a.Resource
+	first, _, _ := strings.Cut(res, "/")
+	last := res[strings.LastIndexByte(res, '/')+1:]
+	nparts := strings.Count(res, "/") + 1
+	middle := ""
+	if nparts > 2 {
+		middle = res[len(first)+1 : len(res)-len(last)-1]
+	}
 	p := Principal{ARN: s, Canonical: s, Partition: a.Partition, AccountID: a.AccountID, Path: "/"}
 	switch a.Service {
 	case "sts":
-		switch parts[0] {
+		switch first {
 		case "federated-user":
 			p.Type = PrincipalFederatedUser
-			p.Name = parts[len(parts)-1]
+			p.Name = last
 			return p, nil
 		case "assumed-role":
-			if len(parts) < 3 {
+			if nparts < 3 {
 				return Principal{}, fmt.Errorf("assumed-role arn %q does not have a role and a session name (assumed-role/ROLE/SESSION)", s)
 			}
-			role := strings.Join(parts[1:len(parts)-1], "/")
+			role := middle
 			p.Type = PrincipalAssumedRole
-			p.Canonical = fmt.Sprintf("arn:%s:iam::%s:role/%s", a.Partition, a.AccountID, role)
+			p.Canonical = "arn:" + a.Partition + ":iam::" + a.AccountID + ":role/" + role
 			p.Name = role
-			p.SessionName = parts[len(parts)-1]
+			p.SessionName = last
 			return p, nil
 		default:
 			return Principal{}, fmt.Errorf("arn %q: unrecognized resource %q for service sts (expected assumed-role or federated-user)", s, a.Resource)
 		}
 	case "iam":
-		switch parts[0] {
+		switch first {
 		case "role":
 			p.Type = PrincipalRole
 		case "user":
@@ -112,23 +128,32 @@ func Canonicalize(s string) (Principal, error) {
 		default:
 			return Principal{}, fmt.Errorf("arn %q: unrecognized resource %q for service iam (expected user, role or root)", s, a.Resource)
 		}
-		if len(parts) < 2 || parts[len(parts)-1] == "" {
+		if nparts < 2 || last == "" {
 			// The authenticator accepts these; they simply never match anybody.
 			return p, nil
 		}
-		p.Name = parts[len(parts)-1]
-		if len(parts) > 2 {
-			p.Path = "/" + strings.Join(parts[1:len(parts)-1], "/") + "/"
+		p.Name = last
+		if nparts > 2 {
+			p.Path = "/" + middle + "/"
 		}
 		return p, nil
 	}
 	return Principal{}, fmt.Errorf("arn %q: service %q is not a valid service for identities (expected iam or sts)", s, a.Service)
 }
 
-var accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
-
-// ValidAccountID reports whether s is a 12-digit AWS account ID.
-func ValidAccountID(s string) bool { return accountIDPattern.MatchString(s) }
+// ValidAccountID reports whether s is a 12-digit AWS account ID
+// (^[0-9]{12}$).
+func ValidAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // instanceIDPattern is the authenticator's test for {{EC2PrivateDNSName}}:
 // the session name must be an EC2 instance ID (server.go instanceIDPattern).

@@ -1,6 +1,12 @@
 package awsauth
 
-import "testing"
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
 
 func TestCanonicalize(t *testing.T) {
 	tests := []struct {
@@ -60,4 +66,99 @@ func TestIsInstanceSession(t *testing.T) {
 			t.Errorf("IsInstanceSession(%q) = %v, want %v", s, got, want)
 		}
 	}
+}
+
+// canonicalizeRef is Canonicalize as first written (strings.Split), the
+// reference for the allocation-free version.
+func canonicalizeRef(s string) (Principal, error) {
+	if !strings.HasPrefix(s, "arn:") {
+		return Principal{}, fmt.Errorf("arn %q is invalid: it must start with 'arn:'", s)
+	}
+	sections := strings.SplitN(s, ":", 6)
+	if len(sections) != 6 {
+		return Principal{}, fmt.Errorf("arn %q is invalid: it needs 6 sections separated by ':' (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)", s)
+	}
+	a := ARN{Partition: sections[1], Service: sections[2], Region: sections[3], AccountID: sections[4], Resource: sections[5]}
+	if !slices.Contains(Partitions, a.Partition) {
+		return Principal{}, fmt.Errorf("arn %q does not have a recognized partition %q (known: %s)", s, a.Partition, strings.Join(Partitions, ", "))
+	}
+	parts := strings.Split(a.Resource, "/")
+	p := Principal{ARN: s, Canonical: s, Partition: a.Partition, AccountID: a.AccountID, Path: "/"}
+	switch a.Service {
+	case "sts":
+		switch parts[0] {
+		case "federated-user":
+			p.Type = PrincipalFederatedUser
+			p.Name = parts[len(parts)-1]
+			return p, nil
+		case "assumed-role":
+			if len(parts) < 3 {
+				return Principal{}, fmt.Errorf("assumed-role arn %q does not have a role and a session name (assumed-role/ROLE/SESSION)", s)
+			}
+			role := strings.Join(parts[1:len(parts)-1], "/")
+			p.Type = PrincipalAssumedRole
+			p.Canonical = fmt.Sprintf("arn:%s:iam::%s:role/%s", a.Partition, a.AccountID, role)
+			p.Name = role
+			p.SessionName = parts[len(parts)-1]
+			return p, nil
+		default:
+			return Principal{}, fmt.Errorf("arn %q: unrecognized resource %q for service sts (expected assumed-role or federated-user)", s, a.Resource)
+		}
+	case "iam":
+		switch parts[0] {
+		case "role":
+			p.Type = PrincipalRole
+		case "user":
+			p.Type = PrincipalUser
+		case "root":
+			p.Type = PrincipalRoot
+			return p, nil
+		default:
+			return Principal{}, fmt.Errorf("arn %q: unrecognized resource %q for service iam (expected user, role or root)", s, a.Resource)
+		}
+		if len(parts) < 2 || parts[len(parts)-1] == "" {
+			return p, nil
+		}
+		p.Name = parts[len(parts)-1]
+		if len(parts) > 2 {
+			p.Path = "/" + strings.Join(parts[1:len(parts)-1], "/") + "/"
+		}
+		return p, nil
+	}
+	return Principal{}, fmt.Errorf("arn %q: service %q is not a valid service for identities (expected iam or sts)", s, a.Service)
+}
+
+var canonicalizeCases = []string{
+	"", "arn:", "arn:aws", "arn:aws:iam::1:role", "arn:aws:iam::1:role/", "arn:aws:iam::1:role//", "arn:aws:iam::1:role/a/b/c/",
+	"arn:aws:iam::111122223333:role/x", "arn:aws:iam::111122223333:role/p/q/x", "arn:aws:iam::111122223333:user/x",
+	"arn:aws:iam::111122223333:root", "arn:aws:iam::111122223333:root/x", "arn:aws:sts::111122223333:assumed-role/R/s",
+	"arn:aws:sts::111122223333:assumed-role/p/R/s", "arn:aws:sts::111122223333:assumed-role/R", "arn:aws:sts::1:assumed-role//",
+	"arn:aws:sts::111122223333:federated-user/bob", "arn:aws:sts::1:federated-user", "arn:aws:sts::1:other/x",
+	"arn:aws:s3:::b", "arn:foo:iam::1:role/x", "arn:aws-cn:iam::1:role/x:y:z", "arn:aws:iam::1:group/x", "arn:aws:iam:us-east-1:1:role/x",
+}
+
+func checkCanonicalize(t *testing.T, s string) {
+	got, err := Canonicalize(s)
+	want, werr := canonicalizeRef(s)
+	if got != want || fmt.Sprint(err) != fmt.Sprint(werr) {
+		t.Errorf("Canonicalize(%q) = %+v, %v; want %+v, %v", s, got, err, want, werr)
+	}
+	for _, id := range []string{s, strings.TrimPrefix(s, "arn:")} {
+		if ValidAccountID(id) != regexp.MustCompile(`^[0-9]{12}$`).MatchString(id) {
+			t.Errorf("ValidAccountID(%q) is wrong", id)
+		}
+	}
+}
+
+func TestCanonicalizeAgrees(t *testing.T) {
+	for _, s := range append(canonicalizeCases, "111122223333", "11112222333", "1111222233334", "11112222333x") {
+		checkCanonicalize(t, s)
+	}
+}
+
+func FuzzCanonicalize(f *testing.F) {
+	for _, s := range canonicalizeCases {
+		f.Add(s)
+	}
+	f.Fuzz(checkCanonicalize)
 }

@@ -119,19 +119,24 @@ func Lint(m *Map) []Finding {
 			Fix:     "fix the findings above, then check with 'kubectl eksaccess list'"})
 	}
 	slices.SortStableFunc(fs, func(a, b Finding) int {
-		if c := strings.Compare(keyOrder(a.Key), keyOrder(b.Key)); c != 0 {
+		if c := keyOrder(a.Key) - keyOrder(b.Key); c != 0 {
 			return c
+		}
+		if c := strings.Compare(a.Key, b.Key); c != 0 {
+			return c // two keys that are not data keys
 		}
 		return a.Line - b.Line
 	})
 	return fs
 }
 
-func keyOrder(key string) string {
+// keyOrder ranks the data keys first, in their order, then any other key
+// (ordered by name).
+func keyOrder(key string) int {
 	if i := slices.Index(DataKeys, key); i >= 0 {
-		return fmt.Sprint(i)
+		return i
 	}
-	return "9" + key
+	return len(DataKeys)
 }
 
 func lintEntry(e *Entry, add func(Finding)) {
@@ -235,7 +240,7 @@ func lintEntry(e *Entry, add func(Finding)) {
 		at(CodeReservedUsername, SeverityWarning, fmt.Sprintf("username %q starts with the reserved prefix %q: aws-auth accepts it, access entries refuse it", e.Username, reserved),
 			"choose a username without a reserved prefix before migrating to access entries")
 	}
-	if len(nonEmpty(e.Groups)) == 0 {
+	if !slices.ContainsFunc(e.Groups, func(g string) bool { return g != "" }) {
 		at(CodeNoGroups, SeverityWarning, "no groups: the principal is authenticated, then Forbidden unless RBAC binds the username itself",
 			fmt.Sprintf("add a group: kubectl eksaccess add %s --group GROUP", name))
 	}
@@ -248,16 +253,6 @@ func reservedPrefix(username string) string {
 		}
 	}
 	return ""
-}
-
-func nonEmpty(ss []string) []string {
-	var out []string
-	for _, s := range ss {
-		if s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // HasErrors reports whether any finding is an error.

@@ -13,19 +13,22 @@ import (
 func resolve(m *Map) {
 	// mapRoles is stored in a Go map keyed by the lower-cased rolearn (or the
 	// sso pattern), so the last duplicate wins (MapStore.saveMap, RoleMapping.Key).
-	lastRole := map[string]*Entry{}
+	lastRole := make(map[string]*Entry, len(m.Entries))
 	// mapUsers is keyed by the userarn as written: an exact duplicate loses to
 	// the last one, but case variants both stay and are matched in random map
 	// order (UserMapping.Key).
-	lastUser := map[string]*Entry{}
+	lastUser := make(map[string]*Entry, len(m.Entries))
 	lastAccount := map[string]*Entry{}
-	for _, e := range m.Entries {
+	// low is each entry's lower-cased ARN (the role key, when not sso).
+	low := make([]string, len(m.Entries))
+	for i, e := range m.Entries {
 		if !e.Loaded {
 			continue
 		}
+		low[i] = strings.ToLower(e.ARN)
 		switch e.Kind {
 		case KindRole:
-			lastRole[roleKey(e)] = e
+			lastRole[roleKeyLow(e, low[i])] = e
 		case KindUser:
 			lastUser[e.ARN] = e
 		case KindAccount:
@@ -33,14 +36,14 @@ func resolve(m *Map) {
 		}
 	}
 	variants := map[string][]*Entry{}
-	for _, e := range m.Entries {
+	for i, e := range m.Entries {
 		if !e.Loaded {
 			continue
 		}
 		var winner *Entry
 		switch e.Kind {
 		case KindRole:
-			winner = lastRole[roleKey(e)]
+			winner = lastRole[roleKeyLow(e, low[i])]
 		case KindUser:
 			winner = lastUser[e.ARN]
 		case KindAccount:
@@ -52,14 +55,13 @@ func resolve(m *Map) {
 		}
 		if e.Kind == KindUser {
 			// Roles are consulted first: a mapRoles entry for the same ARN wins.
-			if r := lastRole[strings.ToLower(e.ARN)]; r != nil {
+			if r := lastRole[low[i]]; r != nil {
 				e.ShadowedBy = r
 				continue
 			}
-			low := strings.ToLower(e.ARN)
-			variants[low] = append(variants[low], e)
+			variants[low[i]] = append(variants[low[i]], e)
 		}
-		e.Never = never(e)
+		e.Never = neverLow(e, low[i])
 	}
 	for _, group := range variants {
 		if len(group) < 2 {
@@ -75,15 +77,18 @@ func resolve(m *Map) {
 	}
 }
 
-func roleKey(e *Entry) string {
+// roleKeyLow is the key of a role entry in the authenticator's map, given
+// the entry's lower-cased ARN.
+func roleKeyLow(e *Entry, low string) string {
 	if e.ARN != "" {
-		return strings.ToLower(e.ARN)
+		return low
 	}
 	return ssoArnLike(e.SSO)
 }
 
-// never says why an entry can never equal a caller's canonical ARN.
-func never(e *Entry) string {
+// neverLow says why an entry can never equal a caller's canonical ARN,
+// given the entry's lower-cased ARN.
+func neverLow(e *Entry, low string) string {
 	switch {
 	case e.Kind == KindAccount:
 		if !ValidAccountID(e.ARN) {
@@ -100,7 +105,7 @@ func never(e *Entry) string {
 	}
 	// The authenticator compares case-insensitively, so "Arn:Aws:Iam::..."
 	// still matches: judge the ARN's shape on its lower-cased form.
-	p, err := Canonicalize(strings.ToLower(e.ARN))
+	p, err := Canonicalize(low)
 	switch {
 	case err != nil:
 		return "invalid ARN"

@@ -1,9 +1,13 @@
 package awsauth
 
 import (
+	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	yamlv2 "go.yaml.in/yaml/v2"
 )
 
 const nodeRole = `- rolearn: arn:aws:iam::111122223333:role/Node
@@ -217,4 +221,108 @@ func TestParseDetails(t *testing.T) {
 	if !m.Entries[0].Effective() || m.Entries[3].Status() != "ok" {
 		t.Errorf("Effective/Status wrong: %v %q", m.Entries[0].Effective(), m.Entries[3].Status())
 	}
+}
+
+// fastPathCases are values where the fast path and the JSON round trip
+// could part ways.
+var fastPathCases = []string{
+	nodeRole,
+	"- rolearn: a\n  RoleArn: b\n  ROLEARN: 5\n",
+	"- Groups: [a, b, c]\n  gROUPS: [x]\n  groups: [1, 2, 3]\n",
+	"- groups: [a, b]\n  Groups: null\n  rolearn: r\n",
+	"- sso: x\n- sso: [1]\n- sso: {accountID: 1}\n- Sso: {accountID: '111122223333'}\n  sso: {permissionSetName: Admin}\n",
+	"- \u017fso: {accountID: '111122223333', permissionSetName: Admin}\n",
+	"- rolearn: r\n  1: a\n  \"1\": b\n",
+	"- rolearn: r\n  1.5: a\n  yes: b\n  ~: c\n",
+	"- rolearn: r\n  x: .nan\n",
+	"- rolearn: !!binary /w==\n",
+	"- rolearn: r\n  groups: {a: b, c: [1]}\n",
+	"- rolearn: r\n  username: 1e30\n  groups: 0x1F\n- rolearn: r2\n  username: 18446744073709551615\n  groups: [yes, ~, '<a&b>', \"x - y\"]\n",
+	"- rolearn: r\n  username: '<&>'\n  groups: '<&>'\n",
+	"- rolearn: r\n  username:\n  groups:\n  - a\n  - b\n  userid: u\n",
+	"- rolearn: r\n  groups:\n    - a\n    -  b\n",
+	"- rolearn: r\n  groups:\n  - a\n    - b\n",
+	"- rolearn: r\n  groups:\n  - a\n   # c\n  - b # c\n",
+	"  - rolearn: r\n    groups:\n      - a\n  - userarn: u\n",
+	"- rolearn: r\n  rolearn: s\n",
+	"- rolearn: r\n  username: a:b\n- rolearn: x:\n",
+	"- rolearn: r\n  username: 'it''s'\n",
+	"- rolearn: r\n  username: \"a\\tb\"\n",
+	"- rolearn: r\n  username: NULL\n  groups: [On]\n",
+	"- rolearn: r\n  username: Nope\n  groups:\n  - No\n",
+	"- rolearn: r\n  username: a\n    b\n",
+	"- rolearn: r\n\n# x\u2028  username: b\n",
+	"- rolearn: r\n# \u00e9\u00e8 \U0001F600\n  username: b\n",
+	"- rolearn: r\r\n  username: b\r\n",
+	"- null\n- ~\n- [a]\n- x\n- 5\n- true\n-\n",
+	"- rolearn: r\n---\n- rolearn: s\n",
+	"- userarn: u\n  rolearn: r\n- Userarn: u\n  username: {{x}}\n",
+	"- <<: {rolearn: r}\n  username: u\n",
+	"[{rolearn: r}]",
+	"{\"rolearn\": \"r\"}",
+	"rolearn: r",
+	"\"x\"",
+	"# only a comment\n",
+	"- rolearn: r\n  username: a # b\n",
+	"- rolearn: r\n  groups: []\n- rolearn: s\n  groups: [ ]\n",
+	"- rolearn: arn:aws:iam::111122223333:role/K\u212a\n  username: system:node:{{EC2PrivateDNSName}}\n",
+	"- rolearn: r\n  userİd: 5\n  usern\u0131me: 5\n",
+}
+
+// checkFastPath fails when the fast path reads data differently from the
+// reference path, and when scanBlockList accepts a value that yaml.v2
+// reads differently.
+func checkFastPath(t *testing.T, data map[string]string) {
+	t.Helper()
+	fast, slow := parse(data, false), parse(data, true)
+	if !reflect.DeepEqual(fast, slow) {
+		t.Errorf("fast path differs for %q:\nfast: %s\nslow: %s", data, dumpMap(fast), dumpMap(slow))
+	}
+	for _, v := range data {
+		items, ok := scanBlockList(v, 0)
+		if !ok {
+			continue
+		}
+		var obj any
+		if err := yamlv2.Unmarshal([]byte(v), &obj); err != nil {
+			t.Errorf("scanBlockList accepts %q, yaml.v2 fails: %v", v, err)
+			continue
+		}
+		want, ok := fromYAML(obj)
+		if !ok || want.kind != yList || !reflect.DeepEqual(items, want.list) {
+			t.Errorf("scanBlockList reads %q as\n%#v\nyaml.v2 as\n%#v", v, items, want)
+		}
+	}
+}
+
+func dumpMap(m *Map) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "keys %+v ignored %v\n", m.Keys, m.IgnoredKeys)
+	for _, e := range m.Entries {
+		fmt.Fprintf(&b, "%+v sso=%+v groups=%#v\n", *e, e.SSO, e.Groups)
+	}
+	return b.String()
+}
+
+func TestFastPathAgrees(t *testing.T) {
+	for _, v := range fastPathCases {
+		checkFastPath(t, map[string]string{KeyRoles: v, KeyUsers: v})
+	}
+	for _, f := range loadFixtures(t) {
+		checkFastPath(t, f.Data)
+	}
+	checkFastPath(t, generate(300))
+}
+
+// FuzzFastPath: go test -run '^$' -fuzz FuzzFastPath ./pkg/awsauth/
+func FuzzFastPath(f *testing.F) {
+	for _, v := range fastPathCases {
+		f.Add(v, "")
+	}
+	for _, fx := range loadFixtures(f) {
+		f.Add(fx.Data[KeyRoles], fx.Data[KeyUsers])
+	}
+	f.Fuzz(func(t *testing.T, roles, users string) {
+		checkFastPath(t, map[string]string{KeyRoles: roles, KeyUsers: users})
+	})
 }
