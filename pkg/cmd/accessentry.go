@@ -41,6 +41,15 @@ func (v *viaOptions) validate() error {
 
 // resolve describes the cluster and decides where to write. cl is nil when
 // the cluster is unknown (then only aws-auth can be written).
+// route picks where a write goes: a mapAccounts change (account set) goes
+// to aws-auth unless --via says otherwise; anything else as resolve decides.
+func (v *viaOptions) route(ctx context.Context, w *writeOptions, account string) (string, *eksCluster, error) {
+	if account != "" && v.Via == "" {
+		return viaAWSAuth, nil, nil
+	}
+	return v.resolve(ctx, w)
+}
+
 func (v *viaOptions) resolve(ctx context.Context, w *writeOptions) (string, *eksCluster, error) {
 	cl, why, err := v.Cluster.describe(ctx, true)
 	if v.Via == viaAccessEntry {

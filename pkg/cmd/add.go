@@ -197,13 +197,9 @@ func (o *AddOptions) validateAccessEntry(cmd *cobra.Command) error {
 // Run writes the mapping.
 func (o *AddOptions) Run(cmd *cobra.Command) error {
 	ctx := cmd.Context()
-	via := viaAWSAuth
-	var cl *eksCluster
-	if o.Account == "" || o.Via != "" {
-		var err error
-		if via, cl, err = o.viaOptions.resolve(ctx, &o.writeOptions); err != nil {
-			return err
-		}
+	via, cl, err := o.viaOptions.route(ctx, &o.writeOptions, o.Account)
+	if err != nil {
+		return err
 	}
 	if via == viaAccessEntry {
 		return o.runAccessEntry(ctx, cl)

@@ -126,13 +126,9 @@ func (o *RemoveOptions) Validate() error {
 // Run removes the mapping.
 func (o *RemoveOptions) Run(cmd *cobra.Command) error {
 	ctx := cmd.Context()
-	via := viaAWSAuth
-	var cl *eksCluster
-	if o.Account == "" || o.Via != "" {
-		var err error
-		if via, cl, err = o.viaOptions.resolve(ctx, &o.writeOptions); err != nil {
-			return err
-		}
+	via, cl, err := o.viaOptions.route(ctx, &o.writeOptions, o.Account)
+	if err != nil {
+		return err
 	}
 	if via == viaAccessEntry {
 		return o.runAccessEntry(ctx, cl)
@@ -145,7 +141,7 @@ func (o *RemoveOptions) Run(cmd *cobra.Command) error {
 	for _, n := range o.notices {
 		fmt.Fprintf(o.ErrOut, "Notice: %s\n", n)
 	}
-	err := o.write(cmd.Context(), changeEdit(o.change))
+	err = o.write(cmd.Context(), changeEdit(o.change))
 	if errors.Is(err, awsauth.ErrNotFound) {
 		return fmt.Errorf("%s is not mapped in aws-auth: nothing to remove (see 'kubectl eksaccess list')", o.change.ARN)
 	}
