@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/klog/v2"
 	"sigs.k8s.io/yaml"
 
 	"github.com/eksaccess/kubectl-eksaccess/pkg/kube"
@@ -148,5 +150,34 @@ users:
 	r = run(t, "", "--kubeconfig", kc, "--context", "nope", "list")
 	if r.code != 1 || !strings.Contains(r.stderr, `context "nope" does not exist: list contexts with 'kubectl config get-contexts'`) {
 		t.Errorf("unknown context: %+v", r)
+	}
+}
+
+// TestVerboseMasksToken: -v 9 logs every request like kubectl, with the
+// bearer token masked.
+func TestVerboseMasksToken(t *testing.T) {
+	kc := filepath.Join(t.TempDir(), "kubeconfig")
+	conf := "apiVersion: v1\nkind: Config\nclusters:\n- name: gone\n  cluster: {server: 'https://127.0.0.1:1'}\ncontexts:\n- name: gone\n  context: {cluster: gone, user: u}\ncurrent-context: gone\nusers:\n- name: u\n  user: {token: super-secret-token-value}\n"
+	if err := os.WriteFile(kc, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := os.Stderr
+	os.Stderr = w
+	res := run(t, "", "--kubeconfig", kc, "--request-timeout", "2s", "-v", "9", "list")
+	klog.Flush()
+	os.Stderr = stderr
+	w.Close()
+	logged, _ := io.ReadAll(r)
+	run(t, "", "-v", "0", "version") // back to quiet for the other tests
+	all := string(logged) + res.stderr + res.stdout
+	if !strings.Contains(all, "Authorization: Bearer <masked>") || !strings.Contains(all, "/api/v1/namespaces/kube-system/configmaps/aws-auth") {
+		t.Errorf("-v 9 did not log the request:\n%s", all)
+	}
+	if strings.Contains(all, "super-secret-token-value") {
+		t.Error("the bearer token was logged")
 	}
 }

@@ -5,12 +5,14 @@ package cmd
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/klog/v2"
 )
 
 // NewCmdRoot builds `kubectl eksaccess` and its verbs.
@@ -41,6 +43,7 @@ reads them.`,
 		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl eksaccess"},
 	}
 	flags.AddFlags(cmd.PersistentFlags())
+	addVerbosityFlag(cmd)
 	cmd.AddCommand(
 		NewCmdList(flags, streams),
 		NewCmdLint(flags, streams),
@@ -93,4 +96,15 @@ func Execute(ctx context.Context, streams genericiooptions.IOStreams, args []str
 	}
 	fmt.Fprintf(streams.ErrOut, "error: %v\n", err)
 	return 1
+}
+
+// addVerbosityFlag adds kubectl's -v/--v: klog verbosity of client-go's
+// request logging (which masks bearer tokens at every level; the plugin
+// itself never logs a token or a secret key).
+func addVerbosityFlag(cmd *cobra.Command) {
+	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(fs)
+	v := fs.Lookup("v")
+	v.Usage = "Log level: 6 logs the API requests, 8 and more their bodies (tokens are masked)"
+	cmd.PersistentFlags().AddGoFlag(v)
 }
