@@ -919,12 +919,36 @@ func applyRemove(data map[string]string, m *Map, c Change) (Result, error) {
 // fingerprint identifies how the authenticator loads an entry, ignoring its
 // position.
 func fingerprint(e *Entry) string {
+	// Called for every entry of both documents: no fmt, one builder. Each
+	// field is written as its length, ':', then its bytes, so no two
+	// different entries can give the same text.
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s|%v|%q|%q|%q|%q", e.Key, e.Loaded, e.Dropped, e.ARN, e.Username, e.Groups)
-	if e.SSO != nil {
-		fmt.Fprintf(&b, "|sso %q", *e.SSO)
+	b.Grow(len(e.ARN) + len(e.Username) + 96)
+	q := func(s string) { b.WriteString(strconv.Itoa(len(s))); b.WriteByte(':'); b.WriteString(s) }
+	qs := func(ss []string) {
+		b.WriteByte('[')
+		for _, s := range ss {
+			q(s)
+		}
+		b.WriteString("]|")
 	}
-	fmt.Fprintf(&b, "|%q|%q|%q|%v", e.FieldProblems, e.UnknownFields, e.DuplicateFields, e.Groups == nil)
+	q(e.Key)
+	b.WriteString(strconv.FormatBool(e.Loaded))
+	b.WriteByte('|')
+	q(e.Dropped)
+	q(e.ARN)
+	q(e.Username)
+	qs(e.Groups)
+	if e.SSO != nil {
+		b.WriteString("sso")
+		q(e.SSO.PermissionSetName)
+		q(e.SSO.AccountID)
+		q(e.SSO.Partition)
+	}
+	qs(e.FieldProblems)
+	qs(e.UnknownFields)
+	qs(e.DuplicateFields)
+	b.WriteString(strconv.FormatBool(e.Groups == nil))
 	return b.String()
 }
 

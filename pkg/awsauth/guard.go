@@ -35,11 +35,12 @@ func LockoutRisks(before, after *Map, caller *Principal) []string {
 	if masters(before) > 0 && masters(after) == 0 {
 		risks = append(risks, "this change removes the last aws-auth entry granting system:masters: only the cluster creator (and access entries) would keep admin access")
 	}
+	nodes := grants(after, NodesGroup)
 	for _, e := range before.Entries {
 		if !e.Effective() || !slices.Contains(e.Groups, NodesGroup) {
 			continue
 		}
-		if !stillGrants(after, e, NodesGroup) {
+		if !nodes[string(e.Kind)+" "+strings.ToLower(e.ARN)] {
 			risks = append(risks, fmt.Sprintf("%s maps %s with group system:nodes: after this change its worker nodes can no longer join or stay in the cluster", e.Source(), e.ARN))
 		}
 	}
@@ -56,15 +57,16 @@ func masters(m *Map) int {
 	return n
 }
 
-// stillGrants reports whether after still has an effective entry for the
-// same ARN that grants group.
-func stillGrants(after *Map, old *Entry, group string) bool {
-	for _, e := range after.Entries {
-		if e.Effective() && e.Kind == old.Kind && strings.EqualFold(e.ARN, old.ARN) && slices.Contains(e.Groups, group) {
-			return true
+// grants indexes the effective entries of m that grant group, by kind and
+// lower-cased ARN, so that a guard over thousands of node roles stays linear.
+func grants(m *Map, group string) map[string]bool {
+	out := map[string]bool{}
+	for _, e := range m.Entries {
+		if e.Effective() && slices.Contains(e.Groups, group) {
+			out[string(e.Kind)+" "+strings.ToLower(e.ARN)] = true
 		}
 	}
-	return false
+	return out
 }
 
 // lost returns the groups of before that after lacks.
