@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -15,7 +16,9 @@ import (
 	awseks "github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
@@ -263,6 +266,49 @@ func (g *gatherer) resolve(contextName string) (*kubeContext, error) {
 	return kc, nil
 }
 
+// future is the result of a step running on its own goroutine.
+type future[T any] struct {
+	done chan struct{}
+	v    T
+}
+
+func async[T any](f func() T) *future[T] {
+	ft := &future[T]{done: make(chan struct{})}
+	go func() {
+		defer close(ft.done)
+		ft.v = f()
+	}()
+	return ft
+}
+
+func (f *future[T]) get() T {
+	<-f.done
+	return f.v
+}
+
+func ready[T any](v T) *future[T] {
+	ft := &future[T]{done: make(chan struct{}), v: v}
+	close(ft.done)
+	return ft
+}
+
+// execToken is what running the exec plugin gave.
+type execToken struct {
+	token   string
+	facts   *diagnose.Token
+	execErr string
+}
+
+// bindingLists are every ClusterRoleBinding and RoleBinding, read at once
+// before it is known whether they are needed (the RBAC step needs them
+// only when the request is denied), so that they cost no round trip after
+// the access review.
+type bindingLists struct {
+	crbs *rbacv1.ClusterRoleBindingList
+	rbs  *rbacv1.RoleBindingList
+	err  error
+}
+
 func (g *gatherer) live(ctx context.Context) (diagnose.Snapshot, error) {
 	o := g.o
 	user, err := g.resolve("")
@@ -296,55 +342,250 @@ func (g *gatherer) live(ctx context.Context) (diagnose.Snapshot, error) {
 			awsOpts.Region = snap.Exec.Region
 		}
 	}
+	runExec := snap.AsMyself && execCfg != nil
 
-	var token string
-	if snap.AsMyself {
-		token = g.runExec(ctx, &snap, execCfg, user.server)
-	}
-
+	// Loading the AWS configuration reads files only; every call after it
+	// goes to the network.
 	var awsCfg aws.Config
 	var awsErr error
-	if clusterName != "" || token != "" {
+	if clusterName != "" || runExec {
 		awsCfg, awsErr = o.AWSConfig(ctx, awsOpts)
 	}
-	// Independent calls run at once; each writes only its own variable.
-	var (
-		wg       sync.WaitGroup
-		stsFacts *diagnose.STS
-		shellARN string
-	)
-	do := func(f func()) {
-		wg.Add(1)
-		go func() { defer wg.Done(); f() }()
-	}
-	if token != "" {
-		do(func() { stsFacts = g.replay(ctx, awsCfg, awsErr, token, clusterName) })
-		do(func() { shellARN = g.shellIdentity(ctx) })
-		do(func() { snap.Review = g.review(ctx, user) })
-		do(func() { snap.Access = g.canI(ctx, user) })
-	}
-	do(func() { snap.Cluster = g.describe(ctx, awsCfg, awsErr, clusterName, user.server) })
-	do(func() { snap.AWSAuth = g.awsAuth(ctx, admin) })
-	wg.Wait()
-	if stsFacts != nil {
-		stsFacts.ShellARN = shellARN
-		snap.STS = stsFacts
-	}
 
+	// Everything that does not need the token starts now, at once; what
+	// needs it starts as soon as the exec plugin has given it. Each step
+	// writes only its own result.
+	var tokenF *future[execToken]
+	if snap.AsMyself {
+		tokenF = async(func() execToken { return g.runExec(ctx, &snap, execCfg, user.server) })
+	} else {
+		tokenF = ready(execToken{})
+	}
+	// The requests made as the user carry the token the plugin already
+	// gave, as kubectl would send it: client-go would run the plugin again.
+	userF := async(func() *kubeContext {
+		t := tokenF.get()
+		if t.token == "" {
+			return user
+		}
+		kc, err := user.withToken(t.token)
+		if err != nil {
+			return user
+		}
+		return kc
+	})
+	adminF := ready(admin)
+	adminARNF := ready("")
+	switch {
+	case admin == user:
+		adminF = userF
+	case admin.user != nil && admin.user.Exec != nil:
+		// Run the admin context's exec plugin once, for its requests (as
+		// client-go would) and to learn who it is: an admin that gets in
+		// without being in aws-auth in CONFIG_MAP mode is the creator.
+		tokF := async(func() string {
+			res, err := kube.RunExec(ctx, admin.user.Exec, admin.server)
+			if err != nil {
+				return "" // client-go runs it again and says why
+			}
+			return res.Token
+		})
+		adminF = async(func() *kubeContext {
+			if tok := tokF.get(); tok != "" {
+				if kc, err := admin.withToken(tok); err == nil {
+					return kc
+				}
+			}
+			return admin
+		})
+		adminARNF = async(func() string {
+			tok := tokF.get()
+			if tok == "" || clusterName == "" {
+				return ""
+			}
+			var client aws.HTTPClient = awshttp.NewBuildableClient()
+			if awsErr == nil && awsCfg.HTTPClient != nil {
+				client = awsCfg.HTTPClient
+			}
+			id, err := eks.ReplayToken(ctx, client, tok, clusterName)
+			if err != nil {
+				return ""
+			}
+			return id.ARN
+		})
+	}
+	clusterF := async(func() *diagnose.Cluster { return g.describe(ctx, awsCfg, awsErr, clusterName, user.server) })
+	type arnList struct {
+		arns []string
+		err  error
+	}
+	listF := async(func() arnList {
+		if clusterName == "" || awsErr != nil || o.Mode == diagnose.ModeConfigMap {
+			return arnList{}
+		}
+		arns, err := eks.AccessEntryARNs(ctx, awseks.NewFromConfig(awsCfg), clusterName)
+		return arnList{arns, err}
+	})
+	awsAuthF := async(func() *diagnose.AWSAuth { return g.awsAuth(ctx, adminF.get()) })
+	shellF := ready("")
+	if runExec {
+		shellF = async(func() string { return g.shellIdentity(ctx) })
+	}
+	stsF := async(func() *diagnose.STS {
+		if t := tokenF.get(); t.token != "" {
+			return g.replay(ctx, awsCfg, awsErr, t.token, clusterName)
+		}
+		return nil
+	})
+	reviewF := async(func() *diagnose.Review {
+		if tokenF.get().token == "" {
+			return nil
+		}
+		return g.review(ctx, userF.get())
+	})
+	accessF := async(func() *diagnose.Access {
+		if tokenF.get().token == "" {
+			return nil
+		}
+		return g.canI(ctx, userF.get())
+	})
+	bindingsF := async(func() bindingLists {
+		if admin == user {
+			// Read as the identity under test: not when the cluster
+			// refuses it anyway.
+			if rv := reviewF.get(); rv != nil && rv.Unauthorized {
+				return bindingLists{err: errors.New("the cluster answers 401 Unauthorized")}
+			}
+		}
+		return listBindings(ctx, adminF.get())
+	})
+	// Access entries: the list is read at once; the entries of the
+	// principal are described as soon as STS has said who it is.
+	entriesF := async(func() *diagnose.AccessEntries {
+		part := diagnose.Snapshot{Subject: snap.Subject, Mode: snap.Mode, Cluster: clusterF.get()}
+		if part.Subject == "" {
+			if st := stsF.get(); st != nil {
+				part.Subject = st.ARN
+			}
+		}
+		if part.Mode == "" && part.Cluster != nil {
+			part.Mode = part.Cluster.AuthenticationMode
+		}
+		l := listF.get()
+		if c := part.Cluster; c != nil && c.Name != "" && c.Name != clusterName && awsErr == nil {
+			// DescribeCluster found the cluster under another name.
+			l.arns, l.err = eks.AccessEntryARNs(ctx, awseks.NewFromConfig(awsCfg), c.Name)
+		}
+		return g.accessEntries(ctx, awsCfg, part, l.arns, l.err)
+	})
+
+	t := tokenF.get()
+	snap.Token = t.facts
+	if t.execErr != "" {
+		snap.Exec.Err = t.execErr
+	}
+	snap.Cluster = clusterF.get()
+	snap.AWSAuth = awsAuthF.get()
+	snap.Review = reviewF.get()
+	snap.Access = accessF.get()
+	if st := stsF.get(); st != nil {
+		st.ShellARN = shellF.get()
+		snap.STS = st
+	}
+	snap.AccessEntries = entriesF.get()
 	if snap.Subject == "" && snap.STS != nil {
 		snap.Subject = snap.STS.ARN
 	}
 	if snap.Mode == "" && snap.Cluster != nil {
 		snap.Mode = snap.Cluster.AuthenticationMode
 	}
-	snap.AccessEntries = g.accessEntries(ctx, awsCfg, awsErr, snap)
+
+	g.inferCreator(&snap, adminARNF.get())
 
 	// RBAC: who the cluster thinks the identity is decides what to ask.
 	pre := diagnose.Diagnose(snap)
 	if pre.Authenticated && (snap.Access == nil || !snap.Access.Allowed) {
-		snap.Access = g.rbac(ctx, admin, snap.Access, pre.Username, pre.Groups)
+		snap.Access = g.rbac(ctx, adminF.get(), snap.Access, pre.Username, pre.Groups, bindingsF)
 	}
 	return snap, nil
+}
+
+// inferCreator learns the cluster creator from the admin context: in
+// CONFIG_MAP mode the creator's admin access is in no aws-auth entry, so an
+// admin identity that read aws-auth (it got in) without being mapped there
+// is the creator (or a mapping as invisible).
+func (g *gatherer) inferCreator(snap *diagnose.Snapshot, adminARN string) {
+	c, a := snap.Cluster, snap.AWSAuth
+	if adminARN == "" || c == nil || c.Creator != "" || c.Err != "" || !c.Ran || c.AuthenticationMode != diagnose.ModeConfigMap ||
+		(c.CreatorAdmin != nil && !*c.CreatorAdmin) || a == nil || a.Map == nil || a.Err != "" {
+		return
+	}
+	p, err := awsauth.Canonicalize(adminARN)
+	if err != nil || a.Map.Lookup(p, "") != nil {
+		return
+	}
+	c.Creator = p.Canonical
+	g.check.ok("the admin context %s gets in as %s, which aws-auth does not map: it is the cluster creator", snap.AdminContext, p.Canonical)
+}
+
+// withToken is the context with the token as its bearer token instead of
+// the exec plugin.
+func (kc *kubeContext) withToken(token string) (*kubeContext, error) {
+	cfg := rest.CopyConfig(kc.config)
+	cfg.ExecProvider, cfg.AuthProvider = nil, nil
+	cfg.Username, cfg.Password = "", ""
+	cfg.BearerToken, cfg.BearerTokenFile = token, ""
+	clients, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	out := *kc
+	out.config, out.clients = cfg, clients
+	return &out, nil
+}
+
+func listBindings(ctx context.Context, kc *kubeContext) bindingLists {
+	var out bindingLists
+	var crbErr, rbErr error
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		out.crbs, crbErr = kc.clients.RbacV1().ClusterRoleBindings().List(ctx, metav1.ListOptions{})
+	}()
+	go func() {
+		defer wg.Done()
+		out.rbs, rbErr = kc.clients.RbacV1().RoleBindings("").List(ctx, metav1.ListOptions{})
+	}()
+	wg.Wait()
+	out.err = errors.Join(crbErr, rbErr)
+	return out
+}
+
+// bindingsFor are the bindings that name the user or one of the groups
+// (as kube.BindingsFor, from lists already read).
+func (l bindingLists) bindingsFor(user string, groups []string) []diagnose.Binding {
+	names := func(subjects []rbacv1.Subject) []string {
+		var out []string
+		for _, s := range subjects {
+			if (s.Kind == rbacv1.UserKind && s.Name == user && user != "") || (s.Kind == rbacv1.GroupKind && slices.Contains(groups, s.Name)) {
+				out = append(out, s.Kind+" "+s.Name)
+			}
+		}
+		return out
+	}
+	var out []diagnose.Binding
+	for _, b := range l.crbs.Items {
+		for _, s := range names(b.Subjects) {
+			out = append(out, diagnose.Binding{Kind: "ClusterRoleBinding", Name: b.Name, Role: b.RoleRef.Kind + "/" + b.RoleRef.Name, Subject: s})
+		}
+	}
+	for _, b := range l.rbs.Items {
+		for _, s := range names(b.Subjects) {
+			out = append(out, diagnose.Binding{Kind: "RoleBinding", Name: b.Name, Namespace: b.Namespace, Role: b.RoleRef.Kind + "/" + b.RoleRef.Name, Subject: s})
+		}
+	}
+	return out
 }
 
 func execFacts(cfg *clientcmdapi.ExecConfig) *diagnose.Exec {
@@ -370,12 +611,12 @@ func execFacts(cfg *clientcmdapi.ExecConfig) *diagnose.Exec {
 	return e
 }
 
-func (g *gatherer) runExec(ctx context.Context, snap *diagnose.Snapshot, cfg *clientcmdapi.ExecConfig, server string) string {
-	snap.Token = &diagnose.Token{}
+func (g *gatherer) runExec(ctx context.Context, snap *diagnose.Snapshot, cfg *clientcmdapi.ExecConfig, server string) execToken {
+	out := execToken{facts: &diagnose.Token{}}
 	if cfg == nil {
-		snap.Token.Skipped = "the kubeconfig user has no exec plugin (not an EKS token user)"
+		out.facts.Skipped = "the kubeconfig user has no exec plugin (not an EKS token user)"
 		g.check.warn("exec plugin: none for context %s: not an EKS identity", snap.Context)
-		return ""
+		return out
 	}
 	if cfg.APIVersion == diagnose.ExecAPIVersionV1Alpha {
 		g.check.fail("exec plugin apiVersion %s: kubectl 1.24 and later refuse it", cfg.APIVersion)
@@ -385,25 +626,27 @@ func (g *gatherer) runExec(ctx context.Context, snap *diagnose.Snapshot, cfg *cl
 		env = " (AWS_PROFILE=" + snap.Exec.Profile + ")"
 	}
 	res, err := kube.RunExec(ctx, cfg, server)
-	snap.Token.Ran = true
+	out.facts.Ran = true
 	if err != nil {
-		snap.Exec.Err = err.Error()
-		snap.Token.Err = err.Error()
+		out.execErr = err.Error()
+		out.facts.Err = err.Error()
 		g.check.fail("exec plugin %s %s%s: %v", cfg.Command, strings.Join(cfg.Args, " "), env, err)
-		return ""
+		return out
 	}
 	g.check.ok("exec plugin %s %s%s gave a token", cfg.Command, strings.Join(cfg.Args, " "), env)
 	info, err := eks.DecodeToken(res.Token, g.o.Now())
-	snap.Token.AccessKeyID = eks.MaskAccessKeyID(info.AccessKeyID)
-	snap.Token.Region, snap.Token.Date, snap.Token.Expires = info.Region, info.Date, info.Expires
-	snap.Token.SignedHeaders, snap.Token.Size = info.SignedHeaders, info.Size
+	t := out.facts
+	t.AccessKeyID = eks.MaskAccessKeyID(info.AccessKeyID)
+	t.Region, t.Date, t.Expires = info.Region, info.Date, info.Expires
+	t.SignedHeaders, t.Size = info.SignedHeaders, info.Size
 	if err != nil {
-		snap.Token.Invalid = err.Error()
+		t.Invalid = err.Error()
 		g.check.fail("token: %v", err)
 	} else {
-		g.check.ok("token: signed by %s in %s at %s, %d bytes", snap.Token.AccessKeyID, info.Region, info.Date.Format(time.RFC3339), info.Size)
+		g.check.ok("token: signed by %s in %s at %s, %d bytes", t.AccessKeyID, info.Region, info.Date.Format(time.RFC3339), info.Size)
 	}
-	return res.Token
+	out.token = res.Token
+	return out
 }
 
 func (g *gatherer) replay(ctx context.Context, cfg aws.Config, cfgErr error, token, cluster string) *diagnose.STS {
@@ -459,7 +702,17 @@ func (g *gatherer) describe(ctx context.Context, cfg aws.Config, cfgErr error, n
 		return c
 	}
 	c.Ran = true
-	cl, err := eks.DescribeCluster(ctx, awseks.NewFromConfig(cfg), name)
+	client := awseks.NewFromConfig(cfg)
+	cl, err := eks.DescribeCluster(ctx, client, name)
+	if err != nil && eks.IsNotFound(err) && server != "" {
+		// The name (from the exec plugin's args) is not a cluster here:
+		// find the cluster kubectl really talks to by its endpoint. When
+		// it is another name, the token is signed for the wrong one.
+		if found, ok, ferr := eks.FindClusterByEndpoint(ctx, client, server); ferr == nil && ok {
+			g.check.fail("EKS: no cluster %q; the kubeconfig server %s is the endpoint of cluster %s", name, server, found.Name)
+			cl, err, c.Name = found, nil, found.Name
+		}
+	}
 	if err != nil {
 		c.Err = awsError(err, g.o.Profile).Error()
 		g.check.fail("EKS DescribeCluster %s: %s", name, c.Err)
@@ -522,7 +775,7 @@ func (g *gatherer) canI(ctx context.Context, kc *kubeContext) *diagnose.Access {
 }
 
 // rbac asks, as admin, what the identity may do and which bindings name it.
-func (g *gatherer) rbac(ctx context.Context, kc *kubeContext, prev *diagnose.Access, user string, groups []string) *diagnose.Access {
+func (g *gatherer) rbac(ctx context.Context, kc *kubeContext, prev *diagnose.Access, user string, groups []string, lists *future[bindingLists]) *diagnose.Access {
 	o := g.o
 	a := prev
 	if a == nil {
@@ -540,18 +793,19 @@ func (g *gatherer) rbac(ctx context.Context, kc *kubeContext, prev *diagnose.Acc
 			}
 		}
 	}
-	bs, err := kube.BindingsFor(ctx, kc.clients.RbacV1(), user, groups)
-	if err != nil {
-		g.check.warn("RBAC bindings: cannot list them: %s", firstLine(err.Error()))
+	l := lists.get()
+	if l.err != nil {
+		g.check.warn("RBAC bindings: cannot list them: %s", firstLine(l.err.Error()))
 		return a
 	}
-	for _, b := range bs {
-		a.Bindings = append(a.Bindings, diagnose.Binding{Kind: b.Kind, Name: b.Name, Namespace: b.Namespace, Role: b.Role, Subject: b.Subject})
-	}
+	// system:authenticated is everybody's: its bindings say nothing.
+	a.Bindings = append(a.Bindings, l.bindingsFor(user, slices.DeleteFunc(slices.Clone(groups), func(g string) bool { return g == "system:authenticated" }))...)
 	return a
 }
 
-func (g *gatherer) accessEntries(ctx context.Context, cfg aws.Config, cfgErr error, snap diagnose.Snapshot) *diagnose.AccessEntries {
+// accessEntries describes the access entries, among the listed ones, that
+// may be the principal's.
+func (g *gatherer) accessEntries(ctx context.Context, cfg aws.Config, snap diagnose.Snapshot, arns []string, listErr error) *diagnose.AccessEntries {
 	ae := &diagnose.AccessEntries{}
 	switch {
 	case snap.Cluster == nil || !snap.Cluster.Ran || snap.Cluster.Err != "":
@@ -576,7 +830,16 @@ func (g *gatherer) accessEntries(ctx context.Context, cfg aws.Config, cfgErr err
 		return err == nil && q.Type == p.Type && strings.EqualFold(q.AccountID, p.AccountID) && strings.EqualFold(q.Name, p.Name) ||
 			err == nil && p.Type == awsauth.PrincipalAssumedRole && q.Type == awsauth.PrincipalRole && strings.EqualFold(q.Name, p.Name) && q.AccountID == p.AccountID
 	}
-	entries, err := eks.AccessEntries(ctx, awseks.NewFromConfig(cfg), snap.Cluster.Name, keep)
+	var mine []string
+	for _, a := range arns {
+		if keep(a) {
+			mine = append(mine, a)
+		}
+	}
+	entries, err := []eks.AccessEntry(nil), listErr
+	if err == nil {
+		entries, err = eks.DescribeAccessEntries(ctx, awseks.NewFromConfig(cfg), snap.Cluster.Name, mine)
+	}
 	if err != nil {
 		ae.Err = awsError(err, g.o.Profile).Error()
 		g.check.warn("access entries: %s", ae.Err)

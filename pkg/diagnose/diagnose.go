@@ -1132,6 +1132,17 @@ func (d *diag) forbiddenChecks(forbidden bool) {
 	}
 	a := s.Access
 	accessRan := a != nil && ran(&a.Step)
+	// Every authenticated user is in system:authenticated, whose default
+	// bindings (system:basic-user, system:discovery...) grant no resource:
+	// they do not make the user's groups "bound".
+	var own []Binding
+	if accessRan {
+		for _, b := range a.Bindings {
+			if b.Subject != "Group system:authenticated" && b.Subject != "system:authenticated" {
+				own = append(own, b)
+			}
+		}
+	}
 	groups := withoutAuthenticated(d.r.Groups)
 	if len(groups) == 0 && d.liveKnown == false {
 		groups = withoutAuthenticated(sm.groups)
@@ -1207,16 +1218,16 @@ func (d *diag) forbiddenChecks(forbidden bool) {
 		if forbidden {
 			d.because(Forbidden, 6, CodeNoGroups, fmt.Sprintf("%s is authenticated as %s with no groups, and RBAC binds nothing to that user", orDefault(d.r.CanonicalARN, d.r.Username), d.r.Username))
 		}
-	case accessRan && !a.Allowed && len(a.Bindings) == 0 && len(groups) > 0:
+	case accessRan && !a.Allowed && len(own) == 0 && len(groups) > 0:
 		d.add(Finding{Code: CodeGroupsUnbound, Severity: sevFor(true),
 			Message: fmt.Sprintf("no RBAC binding names the user %s or the groups %s: they are bound to nothing", d.r.Username, listOrNone(groups)),
 			Fix:     fmt.Sprintf("bind a group to a role, e.g. kubectl create clusterrolebinding %s-view --clusterrole=view --group=%s%s (view is an example)", bindingName(groups[0]), groups[0], d.ctxFlag())})
 		if forbidden {
 			d.because(Forbidden, 7, CodeGroupsUnbound, fmt.Sprintf("no RBAC binding names %s or its groups %s", d.r.Username, listOrNone(groups)))
 		}
-	case accessRan && !a.Allowed && len(a.Bindings) > 0:
+	case accessRan && !a.Allowed && len(own) > 0:
 		var roles []string
-		for _, b := range a.Bindings {
+		for _, b := range own {
 			roles = append(roles, b.Kind+" "+b.Name+" → "+b.Role)
 		}
 		d.add(Finding{Code: CodeRBACDenies, Severity: sevFor(true),

@@ -507,6 +507,13 @@ func TestLiveFacts(t *testing.T) {
 					Bindings: []Binding{{Kind: "RoleBinding", Name: "designated", Namespace: "default", Role: "view", Subject: "designated"}}}
 			}),
 			verdict: Authorized, code: "", absent: []string{CodeNoGroups}, cause: "RBAC allows list pods in namespace default"},
+		{name: "groups bound to nothing but system:authenticated's defaults",
+			snap: with(offline(ModeConfigMap, devSess, mapped), func(s *Snapshot) {
+				s.Review = &Review{Step: Step{Ran: true}, Username: "dev:alice", Groups: []string{"devs", "system:authenticated"}}
+				s.Access = denied("default")
+				s.Access.Bindings = []Binding{{Kind: "ClusterRoleBinding", Name: "system:basic-user", Role: "ClusterRole/system:basic-user", Subject: "Group system:authenticated"}}
+			}),
+			verdict: Forbidden, code: CodeGroupsUnbound, absent: []string{CodeRBACDenies}},
 		{name: "groups look fine offline, RBAC denies: Forbidden",
 			snap: with(offline(ModeConfigMap, devSess, mapped), func(s *Snapshot) {
 				s.Review = &Review{Step: Step{Ran: true}, Username: "dev:alice", Groups: []string{"devs", "system:authenticated"}}

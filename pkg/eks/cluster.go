@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -27,12 +28,17 @@ type ClusterAPI interface {
 // Cluster is what DescribeCluster says that matters for access.
 type Cluster struct {
 	Name, ARN, Endpoint, Region string
-	AuthenticationMode         string
-	CreatorAdmin               *bool
+	AuthenticationMode          string
+	CreatorAdmin                *bool
+}
+
+// ClusterDescriber describes a cluster (eks.Client).
+type ClusterDescriber interface {
+	DescribeCluster(ctx context.Context, in *eks.DescribeClusterInput, optFns ...func(*eks.Options)) (*eks.DescribeClusterOutput, error)
 }
 
 // DescribeCluster reads a cluster's endpoint and access configuration.
-func DescribeCluster(ctx context.Context, c ClusterAPI, name string) (Cluster, error) {
+func DescribeCluster(ctx context.Context, c ClusterDescriber, name string) (Cluster, error) {
 	out, err := c.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String(name)})
 	if err != nil {
 		return Cluster{}, err
@@ -71,6 +77,22 @@ type AccessEntry struct {
 // AccessEntries returns every access entry of a cluster whose principal ARN
 // satisfies keep (nil: all), with its policies.
 func AccessEntries(ctx context.Context, c ClusterAPI, cluster string, keep func(arn string) bool) ([]AccessEntry, error) {
+	all, err := AccessEntryARNs(ctx, c, cluster)
+	if err != nil {
+		return nil, err
+	}
+	var arns []string
+	for _, a := range all {
+		if keep == nil || keep(a) {
+			arns = append(arns, a)
+		}
+	}
+	return DescribeAccessEntries(ctx, c, cluster, arns)
+}
+
+// AccessEntryARNs lists the principal ARNs of a cluster's access entries,
+// every page.
+func AccessEntryARNs(ctx context.Context, c ClusterAPI, cluster string) ([]string, error) {
 	var arns []string
 	var token *string
 	for {
@@ -78,48 +100,83 @@ func AccessEntries(ctx context.Context, c ClusterAPI, cluster string, keep func(
 		if err != nil {
 			return nil, err
 		}
-		for _, a := range out.AccessEntries {
-			if keep == nil || keep(a) {
-				arns = append(arns, a)
-			}
-		}
+		arns = append(arns, out.AccessEntries...)
 		if out.NextToken == nil {
-			break
+			return arns, nil
 		}
 		token = out.NextToken
 	}
-	entries := make([]AccessEntry, 0, len(arns))
-	for _, arn := range arns {
-		d, err := c.DescribeAccessEntry(ctx, &eks.DescribeAccessEntryInput{ClusterName: aws.String(cluster), PrincipalArn: aws.String(arn)})
+}
+
+// describeParallel bounds the EKS calls DescribeAccessEntries makes at once.
+const describeParallel = 8
+
+// DescribeAccessEntries reads the access entries of these principals with
+// their policies, in the order given. The entries are read concurrently,
+// and for each the entry and its policies at once; the first error wins.
+func DescribeAccessEntries(ctx context.Context, c ClusterAPI, cluster string, arns []string) ([]AccessEntry, error) {
+	entries := make([]AccessEntry, len(arns))
+	errs := make([]error, len(arns))
+	sem := make(chan struct{}, describeParallel)
+	var wg sync.WaitGroup
+	for i, arn := range arns {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			entries[i], errs[i] = describeAccessEntry(ctx, c, cluster, arn)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
-		e := AccessEntry{PrincipalARN: arn}
-		if ae := d.AccessEntry; ae != nil {
-			e.Type, e.Username, e.KubernetesGroups = aws.ToString(ae.Type), aws.ToString(ae.Username), ae.KubernetesGroups
-			e.CreatedAt = aws.ToTime(ae.CreatedAt)
-		}
+	}
+	return entries, nil
+}
+
+func describeAccessEntry(ctx context.Context, c ClusterAPI, cluster, arn string) (AccessEntry, error) {
+	e := AccessEntry{PrincipalARN: arn}
+	var policies []AccessPolicy
+	var polErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
 		var next *string
 		for {
 			p, err := c.ListAssociatedAccessPolicies(ctx, &eks.ListAssociatedAccessPoliciesInput{ClusterName: aws.String(cluster), PrincipalArn: aws.String(arn), NextToken: next})
 			if err != nil {
-				return nil, err
+				polErr = err
+				return
 			}
 			for _, ap := range p.AssociatedAccessPolicies {
 				pol := AccessPolicy{PolicyARN: aws.ToString(ap.PolicyArn)}
 				if ap.AccessScope != nil {
 					pol.ScopeType, pol.Namespaces = string(ap.AccessScope.Type), ap.AccessScope.Namespaces
 				}
-				e.Policies = append(e.Policies, pol)
+				policies = append(policies, pol)
 			}
 			if p.NextToken == nil {
-				break
+				return
 			}
 			next = p.NextToken
 		}
-		entries = append(entries, e)
+	}()
+	d, err := c.DescribeAccessEntry(ctx, &eks.DescribeAccessEntryInput{ClusterName: aws.String(cluster), PrincipalArn: aws.String(arn)})
+	<-done
+	if err != nil {
+		return AccessEntry{}, err
 	}
-	return entries, nil
+	if polErr != nil {
+		return AccessEntry{}, polErr
+	}
+	if ae := d.AccessEntry; ae != nil {
+		e.Type, e.Username, e.KubernetesGroups = aws.ToString(ae.Type), aws.ToString(ae.Username), ae.KubernetesGroups
+		e.CreatedAt = aws.ToTime(ae.CreatedAt)
+	}
+	e.Policies = policies
+	return e, nil
 }
 
 // Identity is what STS GetCallerIdentity answers.
@@ -188,4 +245,55 @@ func ReplayToken(ctx context.Context, client aws.HTTPClient, token, clusterName 
 		return Identity{}, fmt.Errorf("STS answer is not GetCallerIdentity XML: %w", err)
 	}
 	return Identity{ARN: out.Result.Arn, Account: out.Result.Account, UserID: out.Result.UserID}, nil
+}
+
+// ClusterLister lists and describes clusters (eks.Client).
+type ClusterLister interface {
+	ListClusters(ctx context.Context, in *eks.ListClustersInput, optFns ...func(*eks.Options)) (*eks.ListClustersOutput, error)
+	DescribeCluster(ctx context.Context, in *eks.DescribeClusterInput, optFns ...func(*eks.Options)) (*eks.DescribeClusterOutput, error)
+}
+
+// SameEndpoint reports whether two API server URLs are the same endpoint
+// (case and a trailing slash aside).
+func SameEndpoint(a, b string) bool {
+	norm := func(s string) string { return strings.TrimRight(strings.ToLower(strings.TrimSpace(s)), "/") }
+	return a != "" && norm(a) == norm(b)
+}
+
+// FindClusterByEndpoint finds the cluster of the account and region whose
+// endpoint is the given URL (a kubeconfig's server), describing the
+// clusters concurrently. found is false when none has it.
+func FindClusterByEndpoint(ctx context.Context, c ClusterLister, endpoint string) (cl Cluster, found bool, err error) {
+	var names []string
+	var next *string
+	for {
+		out, err := c.ListClusters(ctx, &eks.ListClustersInput{NextToken: next})
+		if err != nil {
+			return Cluster{}, false, err
+		}
+		names = append(names, out.Clusters...)
+		if out.NextToken == nil {
+			break
+		}
+		next = out.NextToken
+	}
+	clusters := make([]Cluster, len(names))
+	errs := make([]error, len(names))
+	sem := make(chan struct{}, describeParallel)
+	var wg sync.WaitGroup
+	for i, n := range names {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			clusters[i], errs[i] = DescribeCluster(ctx, c, n)
+		}()
+	}
+	wg.Wait()
+	for i, cl := range clusters {
+		if errs[i] == nil && SameEndpoint(cl.Endpoint, endpoint) {
+			return cl, true, nil
+		}
+	}
+	return Cluster{}, false, errors.Join(errs...)
 }

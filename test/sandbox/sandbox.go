@@ -102,7 +102,9 @@ type Options struct {
 	// "--cluster-name NAME" is appended. For example
 	// ["/path/kubectl-eksaccess", "token"].
 	TokenCommand []string
-	// Latency is added to every AWS response.
+	// Latency is added to every AWS response and, through a proxy in front
+	// of kube-apiserver that the kubeconfig and the EKS endpoint point at,
+	// to every Kubernetes request.
 	Latency time.Duration
 }
 
@@ -115,7 +117,7 @@ type Sandbox struct {
 	CAFile         string
 	AuthnLog       string
 	Cluster        string
-	// Server is the kube-apiserver URL.
+	// Server is the kube-apiserver URL (the latency proxy's with a latency).
 	Server string
 	AWS    *fakeaws.Servers
 	State  *fakeaws.State
@@ -127,6 +129,7 @@ type Sandbox struct {
 
 	env     *envtest.Environment
 	logFile *os.File
+	proxy   *latencyProxy
 }
 
 // Start starts the AWS endpoints, the webhooks, etcd and kube-apiserver, and
@@ -219,6 +222,12 @@ func Start(ctx context.Context, opts Options) (_ *Sandbox, err error) {
 	if !strings.Contains(s.Server, "://") {
 		s.Server = "https://" + s.Server
 	}
+	if opts.Latency > 0 {
+		if s.proxy, err = startLatencyProxy(s.Server, s.Admin, api.CertDir, opts.Latency); err != nil {
+			return nil, err
+		}
+		s.Server = s.proxy.URL
+	}
 	if err := s.State.SetClusterEndpoint(s.Cluster, s.Server, base64.StdEncoding.EncodeToString(s.Admin.CAData)); err != nil {
 		return nil, err
 	}
@@ -237,6 +246,9 @@ func Start(ctx context.Context, opts Options) (_ *Sandbox, err error) {
 // Stop stops what Start started.
 func (s *Sandbox) Stop() error {
 	var errs []error
+	if s.proxy != nil {
+		errs = append(errs, s.proxy.Close(context.Background()))
+	}
 	if s.env != nil {
 		errs = append(errs, s.env.Stop())
 	}

@@ -69,6 +69,14 @@ func (s *Servers) serveEKS(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case len(segs) == 1 && segs[0] == "access-policies" && m == http.MethodGet:
 		out, aerr = st.listAccessPolicies(q)
+	case len(segs) == 1 && segs[0] == "clusters" && m == http.MethodGet:
+		// ListClusters: one page holds them all.
+		names := []string{}
+		for n := range st.clusters {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		out = map[string]any{"clusters": names}
 	case len(segs) >= 2 && segs[0] == "clusters":
 		q.cluster = segs[1]
 		cl := st.clusters[q.cluster]

@@ -54,7 +54,7 @@ func up(ctx context.Context, args []string) error {
 	creator := fs.String("creator", "user", "who created the cluster: user (cluster_creator) or role (eks-creator)")
 	mode := fs.String("mode", "CONFIG_MAP", "authenticationMode: CONFIG_MAP, API_AND_CONFIG_MAP or API")
 	plugin := fs.String("plugin", "", "kubectl-eksaccess binary; its token verb is the kubeconfig exec plugin when it has one")
-	latency := fs.Duration("latency", 0, "latency added to every AWS response (default: EKSACCESS_SANDBOX_LATENCY)")
+	latency := fs.Duration("latency", 0, "latency added to every AWS and Kubernetes request (default: EKSACCESS_SANDBOX_LATENCY)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

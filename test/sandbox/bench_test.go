@@ -1,0 +1,136 @@
+package sandbox_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
+	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
+
+	"github.com/eksaccess/kubectl-eksaccess/test/sandbox"
+)
+
+// benchLatency is the latency added to every AWS and Kubernetes request
+// (EKSACCESS_SANDBOX_LATENCY overrides it).
+const benchLatency = 100 * time.Millisecond
+
+// BenchmarkDiagnoseLatency runs a full `kubectl eksaccess diagnose` as
+// myself (the built plugin, as kubectl runs it) against the sandbox with
+// 100 ms added to every AWS and Kubernetes request, and reports the time
+// in round trips (rtts/op = ns/op / latency). The budget is 6.
+//
+//	cd test/sandbox && KUBEBUILDER_ASSETS=$(bash ../../hack/testbin.sh) \
+//	  EKSACCESS_PLUGIN=$PWD/../../bin/kubectl-eksaccess \
+//	  go test -run '^$' -bench DiagnoseLatency -benchtime 10x
+func BenchmarkDiagnoseLatency(b *testing.B) {
+	assets, plugin := os.Getenv("KUBEBUILDER_ASSETS"), os.Getenv("EKSACCESS_PLUGIN")
+	if assets == "" || plugin == "" {
+		if os.Getenv("EKSACCESS_E2E") == "required" {
+			b.Fatal("KUBEBUILDER_ASSETS and EKSACCESS_PLUGIN are required")
+		}
+		b.Skip("KUBEBUILDER_ASSETS and EKSACCESS_PLUGIN are not set")
+	}
+	latency := benchLatency
+	if v := os.Getenv("EKSACCESS_SANDBOX_LATENCY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			b.Fatalf("EKSACCESS_SANDBOX_LATENCY=%q: want a positive duration", v)
+		}
+		latency = d
+	}
+	plugin, _ = filepath.Abs(plugin)
+	seed, err := sandbox.DefaultSeed("user", "API_AND_CONFIG_MAP")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	dir := b.TempDir()
+	sb, err := sandbox.Start(ctx, sandbox.Options{Dir: dir, Assets: assets, Seed: seed, TokenCommand: []string{plugin, "token"}, Latency: latency})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = sb.Stop() })
+
+	// designated_user: an access entry whose view policy covers only
+	// kube-system, so listing pods in default is Forbidden and every step
+	// runs (access entries and their policies, RBAC bindings).
+	c, err := benchEKS(ctx, sb)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.CreateAccessEntry(ctx, &eks.CreateAccessEntryInput{ClusterName: aws.String(sb.Cluster), PrincipalArn: aws.String(sandbox.DesignatedUser), KubernetesGroups: []string{"developers"}}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.AssociateAccessPolicy(ctx, &eks.AssociateAccessPolicyInput{ClusterName: aws.String(sb.Cluster), PrincipalArn: aws.String(sandbox.DesignatedUser),
+		PolicyArn:   aws.String("arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"),
+		AccessScope: &ekstypes.AccessScope{Type: ekstypes.AccessScopeTypeNamespace, Namespaces: []string{"kube-system"}}}); err != nil {
+		b.Fatal(err)
+	}
+
+	env := append(os.Environ(), sb.Env()...)
+	env = append(env, "KUBECACHEDIR="+filepath.Join(dir, "kubecache"), "NO_COLOR=1")
+	for _, bc := range []struct {
+		name, persona string
+		rc            int
+		args          []string
+	}{
+		{"forbidden", "designated_user", 1, []string{"--admin-context", sandbox.AdminContext}},
+		{"unauthorized", "assume_role_user", 1, []string{"--admin-context", sandbox.AdminContext}},
+		{"authorized", "cluster_creator", 0, nil},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			args := append([]string{"diagnose", "--context", bc.persona, "-o", "json"}, bc.args...)
+			run := func() {
+				cmd := exec.Command(plugin, args...)
+				// The shell on the same profile as the exec plugin.
+				cmd.Env = append(append([]string(nil), env...), "AWS_PROFILE="+bc.persona)
+				var out bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &out, &out
+				err := cmd.Run()
+				rc := 0
+				var ee *exec.ExitError
+				if errors.As(err, &ee) {
+					rc = ee.ExitCode()
+				} else if err != nil {
+					b.Fatal(err)
+				}
+				if rc != bc.rc || strings.Contains(out.String(), "k8s-aws-v1.") {
+					b.Fatalf("diagnose %s: exit %d, want %d:\n%s", strings.Join(args, " "), rc, bc.rc, out.String())
+				}
+			}
+			run() // warm the page cache and the sandbox's connections
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				run()
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(latency.Nanoseconds()), "rtts/op")
+		})
+	}
+}
+
+// benchEKS is an EKS client of the sandbox as cluster_creator, without
+// touching the process environment.
+func benchEKS(ctx context.Context, sb *sandbox.Sandbox) (*eks.Client, error) {
+	ca, err := os.ReadFile(sb.CAFile)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.LoadDefaultConfig(ctx,
+		config.WithSharedConfigFiles([]string{sb.AWSConfig}), config.WithSharedCredentialsFiles([]string{sb.AWSCredentials}),
+		config.WithSharedConfigProfile("cluster_creator"), config.WithRegion(sb.State.Region),
+		config.WithCustomCABundle(bytes.NewReader(ca)))
+	if err != nil {
+		return nil, err
+	}
+	return eks.NewFromConfig(cfg, func(o *eks.Options) { o.BaseEndpoint = aws.String(sb.AWS.EKSURL) }), nil
+}
