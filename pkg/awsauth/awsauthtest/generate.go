@@ -28,4 +28,3 @@ func Generate(n int) map[string]string {
 	}
 	return map[string]string{"mapRoles": roles.String(), "mapUsers": users.String(), "mapAccounts": "- \"111122223333\"\n- \"444455556666\"\n"}
 }
-
