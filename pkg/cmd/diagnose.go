@@ -21,7 +21,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
@@ -228,7 +227,7 @@ type kubeContext struct {
 	server  string
 	user    *clientcmdapi.AuthInfo
 	config  *rest.Config
-	clients *kubernetes.Clientset
+	clients *kube.Clients
 }
 
 func (g *gatherer) resolve(contextName string) (*kubeContext, error) {
@@ -260,7 +259,7 @@ func (g *gatherer) resolve(contextName string) (*kubeContext, error) {
 	if kc.config, err = loader.ClientConfig(); err != nil {
 		return nil, kubeconfigError(err)
 	}
-	if kc.clients, err = kubernetes.NewForConfig(kc.config); err != nil {
+	if kc.clients, err = kube.NewClients(kc.config); err != nil {
 		return nil, kubeconfigError(err)
 	}
 	return kc, nil
@@ -535,7 +534,7 @@ func (kc *kubeContext) withToken(token string) (*kubeContext, error) {
 	cfg.ExecProvider, cfg.AuthProvider = nil, nil
 	cfg.Username, cfg.Password = "", ""
 	cfg.BearerToken, cfg.BearerTokenFile = token, ""
-	clients, err := kubernetes.NewForConfig(cfg)
+	clients, err := kube.NewClients(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
-	"k8s.io/client-go/kubernetes"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -44,7 +43,7 @@ func (s *awsAuthSource) complete() error {
 	if err != nil {
 		return kubeconfigError(err)
 	}
-	cs, err := kubernetes.NewForConfig(config)
+	cs, err := kube.NewClients(config)
 	if err != nil {
 		return kubeconfigError(err)
 	}

@@ -15,7 +15,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/client-go/kubernetes"
 	authnv1client "k8s.io/client-go/kubernetes/typed/authentication/v1"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 
@@ -78,7 +77,7 @@ func (w *writeOptions) complete() error {
 		if err != nil {
 			return kubeconfigError(err)
 		}
-		cs, err := kubernetes.NewForConfig(config)
+		cs, err := kube.NewClients(config)
 		if err != nil {
 			return kubeconfigError(err)
 		}
