@@ -65,6 +65,8 @@ say "The creator is admin without appearing in aws-auth; kubectl authenticates w
 step 0 web kubectl --context cluster_creator get pods
 say "Another IAM user, designated_user, is refused with the famous message:"
 step 1 "$unauthorized" kubectl --context designated_user get pods
+say "Why? EKS only says 401; diagnose runs designated_user's exec plugin, replays the token to STS and reads aws-auth as the creator"
+step 1 "Verdict: unauthorized" kubectl eksaccess --context designated_user diagnose --admin-context cluster_creator
 say "The creator maps designated_user in aws-auth; first the diff only"
 step 0 "designated_user" kubectl eksaccess --context cluster_creator add arn:aws:iam::$acct:user/designated_user --group system:masters --dry-run
 say "Then for real"

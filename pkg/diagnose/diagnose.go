@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
 )
@@ -294,7 +295,7 @@ func (d *diag) execAndToken() {
 	}
 	if t := s.Token; t != nil {
 		if t.Region != "" || t.Size > 0 {
-			d.evidence("token: %d bytes, region %s, signed %s, expires in %d s, access key %s", t.Size, orDefault(t.Region, "?"), fmtTime(t), t.Expires, orDefault(t.AccessKeyID, "?"))
+			d.evidence("token: %d bytes, region %s, signed %s, valid until %s (STS accepts a token for 15 minutes after signing, whatever X-Amz-Expires=%d says), access key %s", t.Size, orDefault(t.Region, "?"), fmtTime(t), t.Date.Add(15*time.Minute).UTC().Format(time.RFC3339), t.Expires, orDefault(t.AccessKeyID, "?"))
 		}
 		inv := strings.ToLower(t.Invalid)
 		switch {
