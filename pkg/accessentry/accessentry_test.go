@@ -177,3 +177,26 @@ func TestPlanMigration(t *testing.T) {
 		t.Errorf("Missing with every entry: %v", got)
 	}
 }
+
+func TestClusterAdmins(t *testing.T) {
+	admin := Policy{ARN: ClusterAdminPolicy, Scope: ScopeCluster}
+	entries := []Entry{
+		{PrincipalARN: "arn:aws:iam::111122223333:role/team/Admin", Type: TypeStandard, Policies: []Policy{admin}},
+		{PrincipalARN: "arn:aws:iam::111122223333:user/ns-admin", Policies: []Policy{{ARN: ClusterAdminPolicy, Scope: ScopeNamespace, Namespaces: []string{"dev"}}}},
+		{PrincipalARN: "arn:aws:iam::111122223333:user/viewer", Policies: []Policy{{ARN: PolicyARNPrefix + "AmazonEKSViewPolicy", Scope: ScopeCluster}}},
+		{PrincipalARN: "arn:aws:iam::111122223333:role/node", Type: TypeEC2Linux, Policies: []Policy{admin}},
+	}
+	var none *Entry
+	if none.IsClusterAdmin() || !entries[0].IsClusterAdmin() || entries[1].IsClusterAdmin() || entries[2].IsClusterAdmin() || entries[3].IsClusterAdmin() {
+		t.Error("IsClusterAdmin: only the cluster-scoped ClusterAdmin policy of a STANDARD entry counts")
+	}
+	// The same principal given without its path or in another case is no other admin.
+	for _, arn := range []string{"arn:aws:iam::111122223333:role/Admin", "arn:aws:iam::111122223333:role/team/admin"} {
+		if got := OtherClusterAdmins(entries, arn); len(got) != 0 {
+			t.Errorf("OtherClusterAdmins(%s) = %v, want none", arn, got)
+		}
+	}
+	if got := OtherClusterAdmins(entries, "arn:aws:iam::111122223333:user/viewer"); fmt.Sprint(got) != "[arn:aws:iam::111122223333:role/team/Admin]" {
+		t.Errorf("OtherClusterAdmins(viewer) = %v", got)
+	}
+}

@@ -143,6 +143,29 @@ func (e *Entry) SetPolicy(p Policy) {
 // IsNode reports whether the entry is one EKS fills for nodes.
 func (e *Entry) IsNode() bool { return e.Type != "" && e.Type != TypeStandard }
 
+// IsClusterAdmin reports whether the entry (nil: none) grants
+// AmazonEKSClusterAdminPolicy at cluster scope, what system:masters was.
+func (e *Entry) IsClusterAdmin() bool {
+	if e == nil || e.IsNode() {
+		return false
+	}
+	p, ok := e.Policy(ClusterAdminPolicy)
+	return ok && p.Scope == ScopeCluster
+}
+
+// OtherClusterAdmins lists the principals, other than the one of arn (any
+// path or case), whose entries grant cluster admin.
+func OtherClusterAdmins(entries []Entry, arn string) []string {
+	key := PrincipalKey(arn)
+	var out []string
+	for i := range entries {
+		if entries[i].IsClusterAdmin() && PrincipalKey(entries[i].PrincipalARN) != key {
+			out = append(out, entries[i].PrincipalARN)
+		}
+	}
+	return out
+}
+
 func sortedCopy(s []string) []string {
 	if len(s) == 0 {
 		return nil

@@ -233,6 +233,30 @@ func (t entryTarget) desired(arn string, cur *accessentry.Entry) (*accessentry.E
 	return &e, nil
 }
 
+// removalRisks says why deleting the access entry cur of arn, or changing it
+// to after (nil: deleted), is dangerous: it is the caller's own entry, a node
+// entry, or, in API mode (aws-auth ignored), the last entry granting
+// AmazonEKSClusterAdminPolicy, after which nobody is cluster admin.
+func (w *writeOptions) removalRisks(ctx context.Context, cl *eksCluster, arn string, cur, after *accessentry.Entry) ([]string, error) {
+	var risks []string
+	if callerKey(w.caller(ctx)) == accessentry.PrincipalKey(arn) {
+		risks = append(risks, "it is the access entry you are authenticated through")
+	}
+	if after == nil && cur.IsNode() {
+		risks = append(risks, fmt.Sprintf("it is a %s entry: the nodes using %s lose access to the cluster", cur.Type, arn))
+	}
+	if cl.AuthenticationMode == modeAPI && cur.IsClusterAdmin() && !after.IsClusterAdmin() {
+		entries, err := eks.ListEntries(ctx, cl.API, cl.Name)
+		if err != nil {
+			return nil, fmt.Errorf("could not check that another access entry keeps %s in cluster %s: %w; re-run with --force to skip the check", accessentry.ShortPolicy(accessentry.ClusterAdminPolicy), cl.Name, awsError(err, cl.Profile))
+		}
+		if len(accessentry.OtherClusterAdmins(entries, arn)) == 0 {
+			risks = append(risks, fmt.Sprintf("it is the last access entry granting %s (cluster scope) in cluster %s, which is in API mode (aws-auth is ignored): nobody would be cluster admin; give the policy to another principal first ('kubectl eksaccess add ARN --via access-entry --policy %[1]s')", accessentry.ShortPolicy(accessentry.ClusterAdminPolicy), cl.Name))
+		}
+	}
+	return risks, nil
+}
+
 // callerKey is the principal key of the caller, for the guards.
 func callerKey(p *awsauth.Principal) string {
 	if p == nil {

@@ -46,8 +46,10 @@ the last entry granting system:masters, or a node role (system:nodes).
 
 With --via access-entry (the default when the cluster is in API mode), the
 principal's EKS access entry is deleted with its policies, or with --policy
-only those policy associations. The entry you are authenticated through and
-node entries are kept unless --force.`,
+only those policy associations. The entry you are authenticated through,
+node entries and, in API mode, the last entry granting
+AmazonEKSClusterAdminPolicy (nobody would be cluster admin) are kept unless
+--force.`,
 		Example: `  kubectl eksaccess remove arn:aws:iam::111122223333:user/former_employee
   kubectl eksaccess remove arn:aws:iam::111122223333:role/Developer --all-duplicates --dry-run
   kubectl eksaccess remove --account 444455556666
@@ -173,12 +175,9 @@ func (o *RemoveOptions) runAccessEntry(ctx context.Context, cl *eksCluster) erro
 		after = &e
 	}
 	if !o.Force {
-		var risks []string
-		if callerKey(o.caller(ctx)) == accessentry.PrincipalKey(arn) {
-			risks = append(risks, "it is the access entry you are authenticated through")
-		}
-		if after == nil && cur.IsNode() {
-			risks = append(risks, fmt.Sprintf("it is a %s entry: the nodes using %s lose access to the cluster", cur.Type, arn))
+		risks, err := o.removalRisks(ctx, cl, arn, cur, after)
+		if err != nil {
+			return err
 		}
 		if len(risks) > 0 {
 			return fmt.Errorf("refusing to change the access entry of %s: %s; re-run with --force if this is what you want", arn, strings.Join(risks, "; "))

@@ -469,6 +469,14 @@ func TestMigrateAWSAuthToAccessEntries(t *testing.T) {
 		}
 	}
 
+	// The guards of remove: the caller's own entry, and (API mode) the last
+	// ClusterAdmin entry, are kept without --force.
+	h.contains("refusing to change the access entry of "+sandbox.DesignatedUser+": it is the access entry you are authenticated through", 1,
+		"eksaccess", "--context", "designated_user", "remove", sandbox.DesignatedUser, "--via", "access-entry", "--yes")
+	if u, _, p := entry(sandbox.DesignatedUser); u != "designated-admin" || len(p) != 1 {
+		t.Errorf("a refused remove changed the entry of %s: %s %v", sandbox.DesignatedUser, u, p)
+	}
+
 	// mapAccounts is still a manual step, and aws-auth was never written.
 	h.contains("Manual steps:\n  mapAccounts line 1 444455556666: ", 0, "eksaccess", "--context", "cluster_creator", "migrate")
 	after, err := cms.Get(ctx, "aws-auth", metav1.GetOptions{})

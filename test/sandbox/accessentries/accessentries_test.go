@@ -320,3 +320,53 @@ func TestMigrateFailureThenRerun(t *testing.T) {
 		t.Errorf("API list: %+v", r)
 	}
 }
+
+// In API mode aws-auth is ignored: removing the last entry that grants
+// AmazonEKSClusterAdminPolicy, or its policy, would leave nobody cluster
+// admin. Refused without --force, and nothing is written.
+func TestRemoveLastClusterAdmin(t *testing.T) {
+	sb := start(t)
+	alice, bob := "arn:aws:iam::111122223333:user/alice", "arn:aws:iam::111122223333:user/bob"
+	args := []string{"--cluster-name", "both", "--yes", "--via", "access-entry"}
+	admin := func(arn string) bool {
+		e := sb.entry(t, "both", arn)
+		return e != nil && e.Policies[fakeaws.ClusterAdminPolicy] != nil
+	}
+	// API_AND_CONFIG_MAP: aws-auth may still grant system:masters, no guard.
+	if r := sb.run(t, append([]string{"add", bob, "--policy", "AmazonEKSClusterAdminPolicy"}, args...)...); r.code != 0 {
+		t.Fatalf("add bob: %+v", r)
+	}
+	if r := sb.run(t, append([]string{"remove", alice, "--policy", "AmazonEKSClusterAdminPolicy"}, args...)...); r.code != 0 || admin(alice) {
+		t.Fatalf("remove alice's policy in API_AND_CONFIG_MAP: %+v", r)
+	}
+	if err := sb.switchMode(t, "both", "API"); err != nil {
+		t.Fatal(err)
+	}
+	const refusal = "it is the last access entry granting AmazonEKSClusterAdminPolicy (cluster scope) in cluster both, which is in API mode (aws-auth is ignored): nobody would be cluster admin"
+	for _, extra := range [][]string{nil, {"--policy", "AmazonEKSClusterAdminPolicy"}, {"--dry-run"}} {
+		r := sb.run(t, append(append([]string{"remove", bob}, extra...), args...)...)
+		if r.code == 0 || !strings.Contains(r.stderr, "refusing to change the access entry of "+bob+": "+refusal) || !strings.Contains(r.stderr, "--force") || strings.Contains(r.stdout, "diff") || !admin(bob) {
+			t.Fatalf("remove bob %v: %+v", extra, r)
+		}
+	}
+	// With another admin, bob may go; then alice is the last one.
+	if r := sb.run(t, append([]string{"add", alice, "--policy", "AmazonEKSClusterAdminPolicy"}, args...)...); r.code != 0 || !admin(alice) {
+		t.Fatalf("add alice: %+v", r)
+	}
+	if r := sb.run(t, append([]string{"remove", bob}, args...)...); r.code != 0 || sb.entry(t, "both", bob) != nil {
+		t.Fatalf("remove bob with alice admin: %+v", r)
+	}
+	if r := sb.run(t, append([]string{"remove", alice}, args...)...); r.code == 0 || !strings.Contains(r.stderr, refusal) || !admin(alice) {
+		t.Fatalf("remove alice, the last admin: %+v", r)
+	}
+	// Removing a policy other than ClusterAdmin is fine.
+	if r := sb.run(t, append([]string{"add", alice, "--policy", "AmazonEKSViewPolicy"}, args...)...); r.code != 0 {
+		t.Fatalf("add view: %+v", r)
+	}
+	if r := sb.run(t, append([]string{"remove", alice, "--policy", "AmazonEKSViewPolicy"}, args...)...); r.code != 0 || !admin(alice) {
+		t.Fatalf("remove view: %+v", r)
+	}
+	if r := sb.run(t, append([]string{"remove", alice, "--force"}, args...)...); r.code != 0 || sb.entry(t, "both", alice) != nil {
+		t.Fatalf("remove alice --force: %+v", r)
+	}
+}
