@@ -16,9 +16,7 @@ import (
 	awseks "github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
-	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
@@ -303,9 +301,8 @@ type execToken struct {
 // only when the request is denied), so that they cost no round trip after
 // the access review.
 type bindingLists struct {
-	crbs *rbacv1.ClusterRoleBindingList
-	rbs  *rbacv1.RoleBindingList
-	err  error
+	kube.Bindings
+	err error
 }
 
 func (g *gatherer) live(ctx context.Context) (diagnose.Snapshot, error) {
@@ -544,45 +541,15 @@ func (kc *kubeContext) withToken(token string) (*kubeContext, error) {
 }
 
 func listBindings(ctx context.Context, kc *kubeContext) bindingLists {
-	var out bindingLists
-	var crbErr, rbErr error
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		out.crbs, crbErr = kc.clients.RbacV1().ClusterRoleBindings().List(ctx, metav1.ListOptions{})
-	}()
-	go func() {
-		defer wg.Done()
-		out.rbs, rbErr = kc.clients.RbacV1().RoleBindings("").List(ctx, metav1.ListOptions{})
-	}()
-	wg.Wait()
-	out.err = errors.Join(crbErr, rbErr)
-	return out
+	b, err := kube.ListBindings(ctx, kc.clients.RbacV1())
+	return bindingLists{Bindings: b, err: err}
 }
 
-// bindingsFor are the bindings that name the user or one of the groups
-// (as kube.BindingsFor, from lists already read).
+// bindingsFor are the bindings that name the user or one of the groups.
 func (l bindingLists) bindingsFor(user string, groups []string) []diagnose.Binding {
-	names := func(subjects []rbacv1.Subject) []string {
-		var out []string
-		for _, s := range subjects {
-			if (s.Kind == rbacv1.UserKind && s.Name == user && user != "") || (s.Kind == rbacv1.GroupKind && slices.Contains(groups, s.Name)) {
-				out = append(out, s.Kind+" "+s.Name)
-			}
-		}
-		return out
-	}
 	var out []diagnose.Binding
-	for _, b := range l.crbs.Items {
-		for _, s := range names(b.Subjects) {
-			out = append(out, diagnose.Binding{Kind: "ClusterRoleBinding", Name: b.Name, Role: b.RoleRef.Kind + "/" + b.RoleRef.Name, Subject: s})
-		}
-	}
-	for _, b := range l.rbs.Items {
-		for _, s := range names(b.Subjects) {
-			out = append(out, diagnose.Binding{Kind: "RoleBinding", Name: b.Name, Namespace: b.Namespace, Role: b.RoleRef.Kind + "/" + b.RoleRef.Name, Subject: s})
-		}
+	for _, b := range l.For(user, groups) {
+		out = append(out, diagnose.Binding{Kind: b.Kind, Name: b.Name, Namespace: b.Namespace, Role: b.Role, Subject: b.Subject})
 	}
 	return out
 }

@@ -2,7 +2,9 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"sync"
 
 	authzv1 "k8s.io/api/authorization/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -52,9 +54,43 @@ type Binding struct {
 	Kind, Name, Namespace, Role, Subject string
 }
 
-// BindingsFor lists the RoleBindings and ClusterRoleBindings that name the
-// user or one of the groups.
-func BindingsFor(ctx context.Context, c rbacv1client.RbacV1Interface, user string, groups []string) ([]Binding, error) {
+// Bindings are every ClusterRoleBinding and RoleBinding of a cluster.
+type Bindings struct {
+	crbs []rbacv1.ClusterRoleBinding
+	rbs  []rbacv1.RoleBinding
+}
+
+// ListBindings reads every ClusterRoleBinding and RoleBinding, both lists
+// at once.
+func ListBindings(ctx context.Context, c rbacv1client.RbacV1Interface) (Bindings, error) {
+	var (
+		out           Bindings
+		crbErr, rbErr error
+		wg            sync.WaitGroup
+	)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		if l, err := c.ClusterRoleBindings().List(ctx, metav1.ListOptions{}); err != nil {
+			crbErr = err
+		} else {
+			out.crbs = l.Items
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		if l, err := c.RoleBindings("").List(ctx, metav1.ListOptions{}); err != nil {
+			rbErr = err
+		} else {
+			out.rbs = l.Items
+		}
+	}()
+	wg.Wait()
+	return out, errors.Join(crbErr, rbErr)
+}
+
+// For returns the bindings that name the user or one of the groups.
+func (b Bindings) For(user string, groups []string) []Binding {
 	names := func(subjects []rbacv1.Subject) []string {
 		var out []string
 		for _, s := range subjects {
@@ -65,23 +101,15 @@ func BindingsFor(ctx context.Context, c rbacv1client.RbacV1Interface, user strin
 		return out
 	}
 	var out []Binding
-	crbs, err := c.ClusterRoleBindings().List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return nil, err
-	}
-	for _, b := range crbs.Items {
-		for _, s := range names(b.Subjects) {
-			out = append(out, Binding{Kind: "ClusterRoleBinding", Name: b.Name, Role: b.RoleRef.Kind + "/" + b.RoleRef.Name, Subject: s})
+	for _, x := range b.crbs {
+		for _, s := range names(x.Subjects) {
+			out = append(out, Binding{Kind: "ClusterRoleBinding", Name: x.Name, Role: x.RoleRef.Kind + "/" + x.RoleRef.Name, Subject: s})
 		}
 	}
-	rbs, err := c.RoleBindings("").List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return nil, err
-	}
-	for _, b := range rbs.Items {
-		for _, s := range names(b.Subjects) {
-			out = append(out, Binding{Kind: "RoleBinding", Name: b.Name, Namespace: b.Namespace, Role: b.RoleRef.Kind + "/" + b.RoleRef.Name, Subject: s})
+	for _, x := range b.rbs {
+		for _, s := range names(x.Subjects) {
+			out = append(out, Binding{Kind: "RoleBinding", Name: x.Name, Namespace: x.Namespace, Role: x.RoleRef.Kind + "/" + x.RoleRef.Name, Subject: s})
 		}
 	}
-	return out, nil
+	return out
 }
