@@ -11,6 +11,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
+	"github.com/eksaccess/kubectl-eksaccess/pkg/accessentry"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
 )
 
@@ -40,7 +41,8 @@ func helperArgs(argv0 string, args []string) []string {
 
 // registerCompletions adds dynamic completion to the built command tree:
 // kubeconfig contexts, clusters and users, -o and --dry-run values, ARNs,
-// accounts and groups from aws-auth; and makes `completion` speak of
+// accounts and groups from aws-auth, access policy names (--policy), --via
+// and --type values; and makes `completion` speak of
 // kubectl-eksaccess and of the kubectl_complete-eksaccess helper.
 func registerCompletions(root *cobra.Command, flags *genericclioptions.ConfigFlags) {
 	kubeconfigNames := map[string]func(*clientcmdapi.Config) []string{
@@ -69,6 +71,18 @@ func registerCompletions(root *cobra.Command, flags *genericclioptions.ConfigFla
 		}
 		if c.Flags().Lookup("dry-run") != nil {
 			_ = c.RegisterFlagCompletionFunc("dry-run", fixed(dryRunNone, dryRunClient, dryRunServer))
+		}
+		if c.Flags().Lookup("policy") != nil {
+			_ = c.RegisterFlagCompletionFunc("policy", described(policyCandidates()))
+		}
+		if c.Flags().Lookup("via") != nil {
+			_ = c.RegisterFlagCompletionFunc("via", described([]candidate{
+				{viaAccessEntry, "an EKS access entry (API and API_AND_CONFIG_MAP modes)"},
+				{viaAWSAuth, "the aws-auth ConfigMap (ignored in API mode)"},
+			}))
+		}
+		if c.Flags().Lookup("type") != nil {
+			_ = c.RegisterFlagCompletionFunc("type", fixed(accessentry.Types...))
 		}
 		switch c.Name() {
 		case "remove":
@@ -198,6 +212,42 @@ func outputFormats(usage string) []string {
 		}
 	}
 	return out
+}
+
+// policyDescriptions say what each known access policy grants.
+var policyDescriptions = map[string]string{
+	"AmazonEKSClusterAdminPolicy": "cluster-admin: everything (what system:masters was)",
+	"AmazonEKSAdminPolicy":        "admin: most resources, RBAC within its scope",
+	"AmazonEKSAdminViewPolicy":    "read everything, secrets included",
+	"AmazonEKSEditPolicy":         "edit: most resources, no RBAC",
+	"AmazonEKSViewPolicy":         "view: read most resources, no secrets",
+}
+
+// policyCandidates are the access policies people get (accessentry.KnownPolicies).
+func policyCandidates() []candidate {
+	out := make([]candidate, 0, len(accessentry.KnownPolicies))
+	for _, p := range accessentry.KnownPolicies {
+		out = append(out, candidate{p, policyDescriptions[p]})
+	}
+	return out
+}
+
+// described completes one of the candidates, with its description.
+func described(cands []candidate) cobra.CompletionFunc {
+	return func(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		var out []string
+		for _, c := range cands {
+			if !strings.HasPrefix(c.value, toComplete) {
+				continue
+			}
+			if c.desc != "" {
+				out = append(out, c.value+"\t"+c.desc)
+			} else {
+				out = append(out, c.value)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
 }
 
 // fixed completes one of values.

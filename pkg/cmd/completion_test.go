@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/eksaccess/kubectl-eksaccess/pkg/accessentry"
 	"github.com/eksaccess/kubectl-eksaccess/test/cluster"
 )
 
@@ -90,6 +91,16 @@ current-context: prod-admin
 		{"list --arn prefix", []string{"list", "-f", "testdata/aws-auth-ok.yaml", "--arn", "arn:aws:iam::111122223333:user/"}, []string{
 			"arn:aws:iam::111122223333:user/designated_user",
 		}},
+		{"add --policy", []string{"add", "arn:aws:iam::111122223333:role/Dev", "--policy", ""}, []string{
+			"AmazonEKSAdminPolicy", "AmazonEKSAdminViewPolicy", "AmazonEKSClusterAdminPolicy", "AmazonEKSEditPolicy", "AmazonEKSViewPolicy",
+		}},
+		{"add --policy prefix", []string{"add", "arn:aws:iam::111122223333:role/Dev", "--policy", "AmazonEKSAdmin"}, []string{"AmazonEKSAdminPolicy", "AmazonEKSAdminViewPolicy"}},
+		{"add --policy=", []string{"add", "--policy=AmazonEKSV"}, []string{"AmazonEKSViewPolicy"}},
+		{"remove --policy", []string{"remove", "arn:aws:iam::111122223333:role/Dev", "--policy", "AmazonEKSC"}, []string{"AmazonEKSClusterAdminPolicy"}},
+		{"add --via", []string{"add", "arn:aws:iam::111122223333:role/Dev", "--via", ""}, []string{"access-entry", "aws-auth"}},
+		{"remove --via", []string{"remove", "--via", "a"}, []string{"access-entry", "aws-auth"}},
+		{"add --type", []string{"add", "arn:aws:iam::111122223333:role/Dev", "--type", ""}, []string{"STANDARD", "EC2_LINUX", "EC2_WINDOWS", "FARGATE_LINUX", "EC2", "HYBRID_LINUX", "HYPERPOD_LINUX"}},
+		{"add --type EC2_", []string{"add", "--type", "EC2_"}, []string{"EC2_LINUX", "EC2_WINDOWS"}},
 		// An unreachable cluster gives no candidates, and no error.
 		{"add --group, no cluster", []string{"--kubeconfig", kubeconfig, "add", "--group", ""}, nil},
 	} {
@@ -102,6 +113,19 @@ current-context: prod-admin
 				t.Errorf("directive %s, want :4", directive)
 			}
 		})
+	}
+}
+
+// Policy candidates carry what they grant, for shells that show it.
+func TestCompletePolicyDescriptions(t *testing.T) {
+	r := run(t, "", "__complete", "add", "arn:aws:iam::111122223333:role/Dev", "--policy", "")
+	if r.code != 0 || !strings.Contains(r.stdout, "AmazonEKSClusterAdminPolicy\tcluster-admin: everything (what system:masters was)\n") {
+		t.Errorf("__complete add --policy: %+v", r)
+	}
+	for _, p := range accessentry.KnownPolicies {
+		if policyDescriptions[p] == "" {
+			t.Errorf("%s has no description", p)
+		}
 	}
 }
 
