@@ -20,9 +20,9 @@ func awsError(err error, profile string) error {
 		code = api.ErrorCode()
 		msg = fmt.Sprintf("%s: %s", api.ErrorCode(), api.ErrorMessage())
 	}
+	low := strings.ToLower(msg)
 	switch {
-	case strings.Contains(msg, "failed to refresh cached credentials") && strings.Contains(msg, "sso"),
-		strings.Contains(msg, "token has expired") && strings.Contains(strings.ToLower(msg), "sso"):
+	case strings.Contains(low, "sso") && (strings.Contains(low, "failed to refresh cached credentials") || strings.Contains(low, "token has expired") || strings.Contains(low, "refresh sso token")):
 		return fmt.Errorf("your AWS SSO session has expired: run 'aws sso login --profile %s'", profile)
 	case strings.Contains(msg, "no EC2 IMDS role found"), strings.Contains(msg, "failed to retrieve credentials"), strings.Contains(msg, "no valid credential sources"):
 		return fmt.Errorf("no AWS credentials found: set AWS_PROFILE or pass --profile, or run 'aws configure' (%s)", firstLine(msg))
