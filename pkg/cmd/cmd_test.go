@@ -104,6 +104,7 @@ func TestFileGolden(t *testing.T) {
 		{"lint-ok.golden", []string{"lint", "-f", "testdata/aws-auth-ok.yaml"}, 0},
 		{"lint-mixed.json.golden", []string{"lint", "-f", "testdata/aws-auth-mixed.yaml", "-o", "json"}, 1},
 		{"list-arn.golden", []string{"list", "-f", "testdata/aws-auth-mixed.yaml", "--arn", "arn:aws:sts::111122223333:assumed-role/dev/alice@example.com"}, 0},
+		{"list-mixed.name.golden", []string{"list", "-f", "testdata/aws-auth-mixed.yaml", "-o", "name"}, 0},
 	} {
 		t.Run(tc.golden, func(t *testing.T) {
 			r := run(t, "", tc.args...)

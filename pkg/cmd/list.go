@@ -65,14 +65,14 @@ adds the access policies and their scopes.`,
 	o.Source.addFlags(cmd)
 	o.Cluster.addFlags(cmd)
 	cmd.Flags().StringVar(&o.ARN, "arn", "", "Show only the entry the authenticator applies to this caller ARN (user, role, or sts assumed-role session)")
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: wide, json or yaml")
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: wide, json, yaml or name (TYPE/ARN, one per line)")
 	cmd.Flags().BoolVar(&o.NoHeaders, "no-headers", false, "Don't print headers")
 	return cmd
 }
 
 // Validate checks the flags; it does no I/O.
 func (o *ListOptions) Validate() error {
-	if err := validateOutput(o.Output, "wide", "json", "yaml"); err != nil {
+	if err := validateOutput(o.Output, "wide", "json", "yaml", "name"); err != nil {
 		return err
 	}
 	if o.ARN != "" {
@@ -162,6 +162,9 @@ func (o *ListOptions) printAWSAuth(m *awsauth.Map, where string) error {
 	if o.Output == "json" || o.Output == "yaml" {
 		return output.Print(o.Out, o.Output, list)
 	}
+	if o.Output == "name" {
+		return output.Names(o.Out, list.Items)
+	}
 	o.keyWarnings(m)
 	if len(list.Items) == 0 {
 		if o.principal == nil {
@@ -250,6 +253,16 @@ func (o *ListOptions) printCombined(m *awsauth.Map, where string, cl *eksCluster
 	}
 	if o.Output == "json" || o.Output == "yaml" {
 		return output.Print(o.Out, o.Output, list)
+	}
+	if o.Output == "name" {
+		rows := make([]output.Mapping, len(list.Items))
+		for i, a := range list.Items {
+			rows[i] = a.Mapping
+			if a.Source == "access-entry" {
+				rows[i].Type = "access-entry"
+			}
+		}
+		return output.Names(o.Out, rows)
 	}
 	if cl.AWSAuth() {
 		o.keyWarnings(m)

@@ -89,3 +89,18 @@ func plural(n int, word string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, word)
 }
+
+// Names writes one TYPE/ARN line per mapping, like kubectl's -o name, for
+// scripts: `kubectl eksaccess list -o name | grep ^user/`. Entries with no
+// ARN (dropped ones) have no name and are left out.
+func Names(w io.Writer, items []Mapping) error {
+	for _, m := range items {
+		if m.ARN == "" {
+			continue
+		}
+		if _, err := fmt.Fprintf(w, "%s/%s\n", m.Type, m.ARN); err != nil {
+			return err
+		}
+	}
+	return nil
+}
