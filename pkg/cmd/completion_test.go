@@ -78,7 +78,7 @@ current-context: prod-admin
 		{"contexts", []string{"--kubeconfig", kubeconfig, "list", "--context", ""}, []string{"prod-admin", "staging-admin"}},
 		{"context prefix", []string{"--kubeconfig", kubeconfig, "list", "--context", "st"}, []string{"staging-admin"}},
 		{"clusters", []string{"--kubeconfig", kubeconfig, "lint", "--cluster", ""}, []string{"prod", "staging"}},
-		{"list -o", []string{"list", "-o", ""}, []string{"wide", "json", "yaml"}},
+		{"list -o", []string{"list", "-o", ""}, []string{"wide", "json", "yaml", "name"}},
 		{"version -o", []string{"version", "-o", ""}, []string{"json", "yaml"}},
 		{"remove -o", []string{"remove", "-o", ""}, []string{"json", "yaml"}},
 		{"remove --dry-run", []string{"remove", "--dry-run="}, []string{"none", "client", "server"}},
