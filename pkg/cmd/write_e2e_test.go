@@ -12,6 +12,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/kube"
 	"github.com/eksaccess/kubectl-eksaccess/test/cluster"
@@ -243,5 +245,24 @@ func TestE2EOtherManagerWarning(t *testing.T) {
 	r := run(t, "", writeArgs(t, c, "add", designated, "--group", "g", "--yes")...)
 	if r.code != 0 || !strings.Contains(r.stderr, `"terraform-provider-kubernetes" also manages aws-auth`) {
 		t.Errorf("no warning about the other manager: %+v", r)
+	}
+}
+
+// TestE2EInterrupted: a write whose context is cancelled (Ctrl-C) before
+// the update leaves aws-auth exactly as it was, and says so.
+func TestE2EInterrupted(t *testing.T) {
+	c := cluster.Get(t)
+	putAWSAuth(t, c, "aws-auth-eksctl.yaml")
+	before := liveAWSAuth(t, c)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errOut strings.Builder
+	code := Execute(ctx, genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
+		writeArgs(t, c, "add", designated, "--group", "system:masters", "--yes"))
+	if code == 0 || !strings.Contains(errOut.String(), "aws-auth was not changed") {
+		t.Errorf("exit %d, stderr %q", code, errOut.String())
+	}
+	if after := liveAWSAuth(t, c); after.ResourceVersion != before.ResourceVersion {
+		t.Errorf("aws-auth was written (resourceVersion %s → %s)", before.ResourceVersion, after.ResourceVersion)
 	}
 }
