@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/pmezard/go-difflib/difflib"
 	"os"
 	"path/filepath"
 	"slices"
@@ -108,7 +109,27 @@ func editReadConfigMap(t testing.TB, path string) (map[string]string, []string) 
 // editReport is the golden form of an Apply: what it says, then the
 // resulting data as `kubectl get -o yaml` would show it (so CRLF and a
 // missing final newline stay visible and exact).
-func editReport(op string, notices []string, res Result, err error) string {
+// editDiff is the unified diff of every data key the edit changed, as the
+// diff a write shows before it asks (three lines of context).
+func editDiff(before, after map[string]string) string {
+	var b strings.Builder
+	for _, k := range DataKeys {
+		if before[k] == after[k] {
+			continue
+		}
+		d, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
+			A: difflib.SplitLines(before[k]), B: difflib.SplitLines(after[k]),
+			FromFile: "live data." + k, ToFile: "after data." + k, Context: 3,
+		})
+		b.WriteString(d)
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return "# diff:\n" + b.String()
+}
+
+func editReport(op string, notices []string, before map[string]string, res Result, err error) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# edit: %s\n", op)
 	if err != nil {
@@ -125,6 +146,7 @@ func editReport(op string, notices []string, res Result, err error) string {
 	for _, e := range res.Edits {
 		fmt.Fprintf(&b, "# lines: %s old %d-%d new %d-%d\n", e.Key, e.OldStart, e.OldEnd, e.NewStart, e.NewEnd)
 	}
+	b.WriteString(editDiff(before, res.Data))
 	node := &yamlv3.Node{Kind: yamlv3.MappingNode}
 	for _, k := range slices.Sorted(func(yield func(string) bool) {
 		for k := range res.Data {
@@ -182,7 +204,7 @@ func TestEditGolden(t *testing.T) {
 						}
 					}
 				}
-				got := editReport(op, notices, res, err)
+				got := editReport(op, notices, data, res, err)
 				if *updateEdit {
 					if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
 						t.Fatal(err)
