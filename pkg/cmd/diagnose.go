@@ -254,6 +254,15 @@ func (g *gatherer) resolve(contextName string) (*kubeContext, error) {
 			kc.server = cl.Server
 		}
 	}
+	// client-go refuses an exec plugin declared v1alpha1, as kubectl 1.24+
+	// does. That is a finding (EKSA217), not a reason to stop: build the
+	// client as if it said v1beta1 (its output is read the same way) and let
+	// the diagnosis name the problem.
+	if kc.user != nil && kc.user.Exec != nil && kc.user.Exec.APIVersion == diagnose.ExecAPIVersionV1Alpha {
+		fixed := raw.DeepCopy()
+		fixed.AuthInfos[raw.Contexts[name].AuthInfo].Exec.APIVersion = "client.authentication.k8s.io/v1beta1"
+		loader = clientcmd.NewNonInteractiveClientConfig(*fixed, name, &clientcmd.ConfigOverrides{}, nil)
+	}
 	if kc.config, err = loader.ClientConfig(); err != nil {
 		return nil, kubeconfigError(err)
 	}

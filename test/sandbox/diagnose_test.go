@@ -421,3 +421,57 @@ func TestDiagnoseAccessEntries(t *testing.T) {
 		firstFinding(t, d, "EKSA210")
 	})
 }
+
+// aws-auth deleted (CONFIG_MAP mode): everybody but the creator is out, and
+// diagnose says why; once the creator adds the user back (which creates
+// aws-auth), the user is in.
+func TestDiagnoseAWSAuthMissing(t *testing.T) {
+	h := start(t, "user", "")
+	h.contains(`configmap "aws-auth" deleted`, 0, "--context", sandbox.AdminContext, "-n", "kube-system", "delete", "configmap", "aws-auth")
+	d := h.diagnose(nil, 1, "--context", "designated_user", "--admin-context", "cluster_creator")
+	expectDiag(t, d, "unauthorized", "EKSA219", "")
+	// The creator keeps its hidden admin access and recreates aws-auth.
+	h.contains("configmap/aws-auth created", 0, "eksaccess", "--context", "cluster_creator", "add", sandbox.DesignatedUser, "--group", "system:masters", "--yes")
+	d = h.diagnoseAfterChange(nil, 0, "authorized", "--context", "designated_user")
+	if d.Username != "designated_user" || !d.Authenticated {
+		t.Errorf("after add: username %q authenticated %v", d.Username, d.Authenticated)
+	}
+}
+
+// An exec plugin declared with client.authentication.k8s.io/v1alpha1: kubectl
+// 1.24 and later refuse it before any request, and diagnose names it.
+func TestDiagnoseExecV1Alpha1(t *testing.T) {
+	h := start(t, "user", "")
+	cfg, err := clientcmd.LoadFromFile(h.sb.Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := cfg.AuthInfos["cluster_creator"].DeepCopy()
+	u.Exec.APIVersion = "client.authentication.k8s.io/v1alpha1"
+	cfg.AuthInfos["old_plugin"] = u
+	c := cfg.Contexts["cluster_creator"].DeepCopy()
+	c.AuthInfo = "old_plugin"
+	cfg.Contexts["old_plugin"] = c
+	kc := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := clientcmd.WriteToFile(*cfg, kc); err != nil {
+		t.Fatal(err)
+	}
+	out := h.run(1, "--kubeconfig", kc, "--context", "old_plugin", "get", "pods")
+	if !strings.Contains(out, "v1alpha1") {
+		t.Errorf("kubectl does not refuse the v1alpha1 plugin as expected:\n%s", out)
+	}
+	r := h.diagnoseRaw(nil, "--kubeconfig", kc, "--context", "old_plugin", "-o", "json")
+	var d diagnosis
+	if err := json.Unmarshal([]byte(r.stdout), &d); err != nil {
+		t.Fatalf("not JSON (exit %d): %v\n%s\n%s", r.rc, err, r.stdout, r.stderr)
+	}
+	found := false
+	for _, f := range d.Findings {
+		if f.Code == "EKSA217" && strings.Contains(f.Fix+f.Message, "v1beta1") {
+			found = true
+		}
+	}
+	if !found || r.rc == 0 {
+		t.Errorf("exit %d, no EKSA217 naming v1beta1: %+v", r.rc, d.Findings)
+	}
+}
