@@ -93,30 +93,11 @@ type harness struct {
 
 func start(t *testing.T, creator, mode string) *harness {
 	t.Helper()
-	assets, kubectl, plugin := need(t)
 	seed, err := sandbox.DefaultSeed(creator, mode)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	sb, err := sandbox.Start(context.Background(), sandbox.Options{Dir: dir, Assets: assets, Seed: seed, TokenCommand: tokenCommand(t, plugin)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := sb.Stop(); err != nil {
-			t.Logf("stopping the sandbox: %v", err)
-		}
-		if t.Failed() {
-			b, _ := os.ReadFile(sb.AuthnLog)
-			t.Logf("authenticator log:\n%s", b)
-		}
-	})
-	pluginDir, _ := filepath.Abs(filepath.Dir(plugin))
-	env := append(os.Environ(), sb.Env()...)
-	env = append(env, "KUBECACHEDIR="+filepath.Join(dir, "kubecache"), "XDG_STATE_HOME="+filepath.Join(dir, "state"),
-		"PATH="+pluginDir+string(os.PathListSeparator)+os.Getenv("PATH"))
-	return &harness{t: t, sb: sb, kubectl: kubectl, env: env}
+	return startSeed(t, seed)
 }
 
 // run runs kubectl and returns its output without discovery noise; the

@@ -151,7 +151,8 @@ mapAccounts: |
   - "777788889999"
 `
 
-// startSeed is start with another seed.
+// startSeed starts the sandbox from seed (start uses the default seed of a
+// scenario).
 func startSeed(t *testing.T, seed *fakeaws.Seed) *harness {
 	t.Helper()
 	assets, kubectl, plugin := need(t)
