@@ -14,7 +14,7 @@ LDFLAGS  := -s -w -X $(PKG).version=$(VERSION) -X $(PKG).commit=$(COMMIT) -X $(P
 export CGO_ENABLED := 0
 GOFLAGS_BUILD := -trimpath -ldflags '$(LDFLAGS)'
 
-.PHONY: build install testbin test conformance bench demo fuzz krew-test sandbox-up sandbox-down clean
+.PHONY: build install testbin test vet conformance bench demo fuzz krew-test sandbox-up sandbox-down clean
 
 build: ## Build bin/kubectl-eksaccess
 	go build $(GOFLAGS_BUILD) -o $(BIN) ./cmd/kubectl-eksaccess
@@ -27,12 +27,19 @@ testbin: ## Build kube-apiserver and etcd for the e2e tests (cached; first run ~
 
 # make test: unit, conformance (against the real aws-iam-authenticator code)
 # and end-to-end tests against a real kube-apiserver and etcd.
-test: build ## Run every test
+test: build vet ## Run every test
 	KUBEBUILDER_ASSETS="$$(bash hack/testbin.sh)" go test -count=1 ./...
 	cd test/conformance && go test -count=1 ./...
 	assets="$$(bash hack/testbin.sh)" && cd test/sandbox && \
 	  PATH="$$PATH:$$assets" KUBEBUILDER_ASSETS="$$assets" EKSACCESS_PLUGIN="$(CURDIR)/$(BIN)" go test -count=1 ./...
 	cd test/sandbox/accessentries && go test -count=1 ./...
+
+vet: ## gofmt and go vet over every module
+	@out=$$(gofmt -l cmd pkg test hack); if [[ -n $$out ]]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	go vet ./...
+	cd test/conformance && go vet ./...
+	cd test/sandbox && go vet ./...
+	cd test/sandbox/accessentries && go vet ./...
 
 conformance: ## Only the differential tests against aws-iam-authenticator v0.7.13
 	cd test/conformance && go test -v ./...
