@@ -20,9 +20,15 @@ import (
 // FieldManager is the name the plugin writes under (managedFields).
 const FieldManager = "kubectl-eksaccess"
 
-// ConflictBackoff bounds the re-reads after a 409 Conflict: 6 tries,
-// 20 ms growing ×2 with 50% jitter (at most ~1.3 s in all).
-var ConflictBackoff = wait.Backoff{Steps: 6, Duration: 20 * time.Millisecond, Factor: 2, Jitter: 0.5}
+// ConflictBackoff bounds the re-reads after a 409 Conflict. Every conflict
+// means another writer succeeded, so with N writers at once N-1 retries
+// always suffice: 20 tries, 10 ms growing ×1.5 up to 500 ms, with jitter
+// up to +100% so that the losers spread out (at most ~12 s in all).
+var ConflictBackoff = wait.Backoff{Steps: 20, Duration: 10 * time.Millisecond, Factor: 1.5, Jitter: 1}
+
+// maxConflictWait caps one wait of ConflictBackoff. (wait.Backoff's own Cap
+// would also end the retries once reached.)
+const maxConflictWait = 500 * time.Millisecond
 
 // Intent computes the new data from the current ConfigMap (nil when
 // aws-auth does not exist). It is called again, on a fresh read, after
@@ -80,7 +86,7 @@ func Write(ctx context.Context, c corev1client.ConfigMapsGetter, intent Intent, 
 		select {
 		case <-ctx.Done():
 			return res, ctx.Err()
-		case <-time.After(backoff.Step()):
+		case <-time.After(min(backoff.Step(), maxConflictWait)):
 		}
 	}
 }
