@@ -428,6 +428,11 @@ func (g *gatherer) live(ctx context.Context) (diagnose.Snapshot, error) {
 		if clusterName == "" || awsErr != nil || o.Mode == diagnose.ModeConfigMap {
 			return arnList{}
 		}
+		// EKS refuses ListAccessEntries on a CONFIG_MAP cluster: wait for
+		// DescribeCluster rather than leave a failed call in CloudTrail.
+		if c := clusterF.get(); c != nil && c.Ran && c.Err == "" && c.AuthenticationMode == diagnose.ModeConfigMap {
+			return arnList{}
+		}
 		arns, err := eks.AccessEntryARNs(ctx, awseks.NewFromConfig(awsCfg), clusterName)
 		return arnList{arns, err}
 	})
