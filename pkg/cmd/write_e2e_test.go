@@ -1,12 +1,14 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -202,39 +204,6 @@ func TestE2EGuards(t *testing.T) {
 	}
 }
 
-// TestE2EConcurrentAdds runs 20 adds of different ARNs at once against one
-// apiserver: conflicts are retried on a fresh read, so all 20 land.
-func TestE2EConcurrentAdds(t *testing.T) {
-	c := cluster.Get(t)
-	putAWSAuth(t, c, "aws-auth-eksctl.yaml")
-	const n = 20
-	var wg sync.WaitGroup
-	results := make([]result, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i] = run(t, "", writeArgs(t, c, "add", fmt.Sprintf("arn:aws:iam::111122223333:user/dev%02d", i), "--group", "developers", "--yes")...)
-		}()
-	}
-	wg.Wait()
-	for i, r := range results {
-		if r.code != 0 {
-			t.Errorf("add %d exited %d: %s", i, r.code, r.stderr)
-		}
-	}
-	m := awsauth.Parse(liveAWSAuth(t, c).Data)
-	for i := range n {
-		p, _ := awsauth.Canonicalize(fmt.Sprintf("arn:aws:iam::111122223333:user/dev%02d", i))
-		if m.Lookup(p, "") == nil {
-			t.Errorf("dev%02d is missing after the concurrent adds", i)
-		}
-	}
-	if fs := awsauth.Lint(m); awsauth.HasErrors(fs) {
-		t.Errorf("the result has lint errors: %v", fs)
-	}
-}
-
 func TestE2EOtherManagerWarning(t *testing.T) {
 	c := cluster.Get(t)
 	putAWSAuth(t, c, "")
@@ -264,5 +233,53 @@ func TestE2EInterrupted(t *testing.T) {
 	}
 	if after := liveAWSAuth(t, c); after.ResourceVersion != before.ResourceVersion {
 		t.Errorf("aws-auth was written (resourceVersion %s → %s)", before.ResourceVersion, after.ResourceVersion)
+	}
+}
+
+// asPluginProcess returns a command that runs `kubectl eksaccess args...`
+// in a process of its own: this test binary, which TestMain turns into the
+// plugin when EKSACCESS_TEST_RUN_PLUGIN is set.
+func asPluginProcess(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	argv, _ := json.Marshal(args)
+	cmd := exec.Command(self)
+	cmd.Env = append(os.Environ(), "EKSACCESS_TEST_RUN_PLUGIN="+string(argv))
+	return cmd
+}
+
+// TestE2EConcurrentAddProcesses runs 20 `add` processes at once for 20
+// different ARNs against one apiserver: all 20 are present after.
+func TestE2EConcurrentAddProcesses(t *testing.T) {
+	c := cluster.Get(t)
+	putAWSAuth(t, c, "aws-auth-eksctl.yaml")
+	const n = 20
+	cmds := make([]*exec.Cmd, n)
+	outs := make([]*bytes.Buffer, n)
+	for i := range n {
+		cmds[i] = asPluginProcess(t, writeArgs(t, c, "add", fmt.Sprintf("arn:aws:iam::111122223333:role/proc%02d", i), "--group", "developers", "--yes")...)
+		outs[i] = &bytes.Buffer{}
+		cmds[i].Stdout, cmds[i].Stderr = outs[i], outs[i]
+		if err := cmds[i].Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, cmd := range cmds {
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("process %d: %v\n%s", i, err, outs[i])
+		}
+	}
+	m := awsauth.Parse(liveAWSAuth(t, c).Data)
+	for i := range n {
+		p, _ := awsauth.Canonicalize(fmt.Sprintf("arn:aws:sts::111122223333:assumed-role/proc%02d/s", i))
+		if m.Lookup(p, "") == nil {
+			t.Errorf("proc%02d is missing after the concurrent add processes", i)
+		}
+	}
+	if fs := awsauth.Lint(m); awsauth.HasErrors(fs) {
+		t.Errorf("the result has lint errors: %v", fs)
 	}
 }
