@@ -3,8 +3,10 @@ package sandbox_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,11 +15,15 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/eksaccess/kubectl-eksaccess/test/sandbox"
+	"github.com/eksaccess/kubectl-eksaccess/test/sandbox/awstoken"
 )
 
 // diagnosis is the part of `diagnose -o json` the tests read.
@@ -474,4 +480,57 @@ func TestDiagnoseExecV1Alpha1(t *testing.T) {
 	if !found || r.rc == 0 {
 		t.Errorf("exit %d, no EKSA217 naming v1beta1: %+v", r.rc, d.Findings)
 	}
+}
+
+// pastPresigner signs as if the clock said at.
+type pastPresigner struct {
+	p  sts.HTTPPresignerV4
+	at time.Time
+}
+
+func (w pastPresigner) PresignHTTP(ctx context.Context, creds aws.Credentials, r *http.Request, payloadHash, service, region string, _ time.Time, optFns ...func(*v4.SignerOptions)) (string, http.Header, error) {
+	return w.p.PresignHTTP(ctx, creds, r, payloadHash, service, region, w.at, optFns...)
+}
+
+// A token signed 20 minutes ago (an exec plugin that caches tokens too
+// long, or a machine whose clock is late): the authenticator refuses it,
+// and diagnose says so (EKSA213), although the identity itself is mapped.
+func TestDiagnoseExpiredToken(t *testing.T) {
+	h := start(t, "user", "")
+	req, err := sts.NewPresignClient(sts.NewFromConfig(h.sdk("cluster_creator"))).PresignGetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{}, func(o *sts.PresignOptions) {
+		o.Presigner = pastPresigner{p: o.Presigner, at: time.Now().Add(-20 * time.Minute)}
+		o.ClientOptions = append(o.ClientOptions, func(so *sts.Options) {
+			so.APIOptions = append(so.APIOptions,
+				smithyhttp.SetHeaderValue(awstoken.ClusterIDHeader, sandbox.ClusterName),
+				smithyhttp.SetHeaderValue("X-Amz-Expires", "60"))
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred, err := awstoken.ExecCredential(awstoken.Prefix+base64.RawURLEncoding.EncodeToString([]byte(req.URL)), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	credFile, plugin := filepath.Join(dir, "cred.json"), filepath.Join(dir, "stale-token-plugin")
+	if err := os.WriteFile(credFile, cred, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(plugin, []byte("#!/bin/sh\ncat "+credFile+"\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	kc := h.withContext("stale_token", "cluster_creator", func([]string) []string { return nil })
+	cfg, err := clientcmd.LoadFromFile(kc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.AuthInfos["stale_token"].Exec.Command = plugin
+	if err := clientcmd.WriteToFile(*cfg, kc); err != nil {
+		t.Fatal(err)
+	}
+	h.contains("error: You must be logged in to the server", 1, "--kubeconfig", kc, "--context", "stale_token", "get", "pods")
+	d := h.diagnose(nil, 1, "--kubeconfig", kc, "--context", "stale_token", "--cluster-name", sandbox.ClusterName, "--profile", "cluster_creator", "--admin-context", sandbox.AdminContext)
+	expectDiag(t, d, "unauthorized", "EKSA213", "")
+	firstFinding(t, d, "EKSA213")
 }
