@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awseks "github.com/aws/aws-sdk-go-v2/service/eks"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -816,10 +817,22 @@ func (g *gatherer) accessEntries(ctx context.Context, cfg aws.Config, snap diagn
 			mine = append(mine, a)
 		}
 	}
+	// When each principal was created (IAM), read beside the entries: an
+	// entry older than its principal is stale (EKSA211).
+	created := make([]time.Time, len(mine))
+	var wg sync.WaitGroup
+	for i, a := range mine {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			created[i], _ = eks.PrincipalCreated(ctx, iam.NewFromConfig(cfg), a)
+		}()
+	}
 	entries, err := []eks.AccessEntry(nil), listErr
 	if err == nil {
 		entries, err = eks.DescribeAccessEntries(ctx, awseks.NewFromConfig(cfg), snap.Cluster.Name, mine)
 	}
+	wg.Wait()
 	if err != nil {
 		ae.Err = awsError(err, g.o.Profile).Error()
 		g.check.warn("access entries: %s", ae.Err)
@@ -827,6 +840,9 @@ func (g *gatherer) accessEntries(ctx context.Context, cfg aws.Config, snap diagn
 	}
 	for _, e := range entries {
 		d := diagnose.AccessEntry{PrincipalARN: e.PrincipalARN, Type: e.Type, Username: e.Username, KubernetesGroups: e.KubernetesGroups, CreatedAt: e.CreatedAt}
+		if i := slices.Index(mine, e.PrincipalARN); i >= 0 {
+			d.PrincipalCreatedAt = created[i]
+		}
 		for _, pol := range e.Policies {
 			d.Policies = append(d.Policies, diagnose.AccessPolicy{PolicyARN: pol.PolicyARN, ScopeType: pol.ScopeType, Namespaces: pol.Namespaces})
 		}

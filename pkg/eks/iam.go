@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -52,4 +54,38 @@ func PrincipalARN(ctx context.Context, c IAMAPI, kind, name string) (string, err
 		return "", fmt.Errorf("IAM %s %s: no ARN in the answer", kind, name)
 	}
 	return *arn, nil
+}
+
+// PrincipalCreated returns when the IAM role or user an ARN names was
+// created. An access entry older than its principal is stale: EKS matches
+// entries by the principal's unique ID, which a recreated principal changes.
+func PrincipalCreated(ctx context.Context, c IAMAPI, arn string) (time.Time, error) {
+	// arn:PARTITION:iam::ACCOUNT:role/PATH/NAME or user/PATH/NAME
+	sections := strings.SplitN(arn, ":", 6)
+	kind, resource, ok := strings.Cut(sections[len(sections)-1], "/")
+	if len(sections) != 6 || !ok {
+		return time.Time{}, fmt.Errorf("%s is not an IAM role or user ARN", arn)
+	}
+	name := resource[strings.LastIndex(resource, "/")+1:]
+	switch kind {
+	case "role":
+		out, err := c.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+		if err != nil {
+			return time.Time{}, err
+		}
+		if out.Role != nil {
+			return aws.ToTime(out.Role.CreateDate), nil
+		}
+	case "user":
+		out, err := c.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(name)})
+		if err != nil {
+			return time.Time{}, err
+		}
+		if out.User != nil {
+			return aws.ToTime(out.User.CreateDate), nil
+		}
+	default:
+		return time.Time{}, fmt.Errorf("%s is not an IAM role or user ARN", arn)
+	}
+	return time.Time{}, fmt.Errorf("IAM %s %s: no creation date in the answer", kind, name)
 }

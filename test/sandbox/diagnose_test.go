@@ -534,3 +534,24 @@ func TestDiagnoseExpiredToken(t *testing.T) {
 	expectDiag(t, d, "unauthorized", "EKSA213", "")
 	firstFinding(t, d, "EKSA213")
 }
+
+// An access entry older than its principal (the user was deleted and
+// created again under the same ARN): EKS matches entries by the principal's
+// ID, so the entry no longer applies, and diagnose reads IAM to say so.
+func TestDiagnoseStaleAccessEntry(t *testing.T) {
+	h := start(t, "user", "API_AND_CONFIG_MAP")
+	ctx := context.Background()
+	c := h.eksAPI("cluster_creator")
+	// The entry is dated 5 minutes before the user's creation.
+	h.sb.State.SetNow(func() time.Time { return time.Now().Add(-5 * time.Minute) })
+	_, err := c.CreateAccessEntry(ctx, &eks.CreateAccessEntryInput{ClusterName: aws.String(sandbox.ClusterName), PrincipalArn: aws.String(sandbox.DesignatedUser)})
+	h.sb.State.SetNow(time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := h.diagnose(nil, 1, "--context", "cluster_creator", "--arn", sandbox.DesignatedUser)
+	expectDiag(t, d, d.Verdict, "EKSA211", "")
+	if d.Verdict == "authorized" {
+		t.Errorf("a stale access entry diagnosed as authorized: %+v", d)
+	}
+}
