@@ -1783,6 +1783,17 @@ func (d *keyDoc) updateInPlace(item *yamlv3.Node, sp span, style itemStyle, w wa
 	}
 	var rs []repl
 	var tail []string // lines to add at the end of the item
+	// dropKeys deletes the pairs at is: later copies of a key written twice.
+	dropKeys := func(is []int) bool {
+		for _, i := range is {
+			r, ok := chunkDel(i)
+			if !ok {
+				return false
+			}
+			rs = append(rs, r)
+		}
+		return true
+	}
 	indent := strings.Repeat(" ", keyCol)
 	find := func(field string) []int {
 		var is []int
@@ -1805,12 +1816,8 @@ func (d *keyDoc) updateInPlace(item *yamlv3.Node, sp span, style itemStyle, w wa
 				return candidate{}, false
 			}
 			rs = append(rs, r)
-			for _, i := range is[1:] {
-				r, ok := chunkDel(i)
-				if !ok {
-					return candidate{}, false
-				}
-				rs = append(rs, r)
+			if !dropKeys(is[1:]) {
+				return candidate{}, false
 			}
 		} else if w.username != "" {
 			tail = append(tail, indent+keyText("username", keyQ)+": "+scalar(w.username, q))
@@ -1857,12 +1864,8 @@ func (d *keyDoc) updateInPlace(item *yamlv3.Node, sp span, style itemStyle, w wa
 				}
 				rs = append(rs, r)
 			}
-			for _, j := range is[1:] {
-				r, ok := chunkDel(j)
-				if !ok {
-					return candidate{}, false
-				}
-				rs = append(rs, r)
+			if !dropKeys(is[1:]) {
+				return candidate{}, false
 			}
 		}
 	}
