@@ -3,7 +3,6 @@ package sandbox_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,12 +94,8 @@ func BenchmarkDiagnoseLatency(b *testing.B) {
 				cmd.Env = append(append([]string(nil), env...), "AWS_PROFILE="+bc.persona)
 				var out bytes.Buffer
 				cmd.Stdout, cmd.Stderr = &out, &out
-				err := cmd.Run()
-				rc := 0
-				var ee *exec.ExitError
-				if errors.As(err, &ee) {
-					rc = ee.ExitCode()
-				} else if err != nil {
+				rc, err := exitCode(cmd.Run())
+				if err != nil {
 					b.Fatal(err)
 				}
 				if rc != bc.rc || strings.Contains(out.String(), "k8s-aws-v1.") {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"os"
 	"os/exec"
@@ -60,14 +59,11 @@ func (h *harness) diagnoseRaw(env []string, args ...string) diagRun {
 	cmd.Env = append(append([]string(nil), h.env...), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	r := diagRun{stdout: stdout.String(), stderr: stderr.String()}
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		r.rc = ee.ExitCode()
-	} else if err != nil {
+	rc, err := exitCode(cmd.Run())
+	if err != nil {
 		h.t.Fatal(err)
 	}
+	r := diagRun{rc: rc, stdout: stdout.String(), stderr: stderr.String()}
 	h.noSecrets(r.stdout + r.stderr)
 	return r
 }

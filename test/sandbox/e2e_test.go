@@ -1,9 +1,9 @@
 package sandbox_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -104,29 +104,21 @@ func start(t *testing.T, creator, mode string) *harness {
 // exit status must be wantRC.
 func (h *harness) run(wantRC int, args ...string) string {
 	h.t.Helper()
-	cmd := exec.Command(h.kubectl, args...)
-	cmd.Env = h.env
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	rc := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		rc = ee.ExitCode()
-	} else if err != nil {
-		h.t.Fatal(err)
-	}
-	var lines []string
-	for _, l := range strings.SplitAfter(out.String(), "\n") {
-		if !strings.Contains(l, "memcache.go") && l != "" {
-			lines = append(lines, l)
-		}
-	}
-	got := strings.Join(lines, "")
+	got, rc := h.output(args...)
 	if rc != wantRC {
 		h.t.Fatalf("kubectl %s: exit %d, want %d; output:\n%s", strings.Join(args, " "), rc, wantRC, got)
 	}
 	return got
+}
+
+// exitCode is the exit status of a command that ran; err is returned when
+// it could not run at all.
+func exitCode(err error) (int, error) {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode(), nil
+	}
+	return 0, err
 }
 
 func (h *harness) expect(want string, wantRC int, args ...string) {
@@ -161,24 +153,13 @@ func (h *harness) listsPods(context string) {
 // eventually retries kubectl for 15 s until its exit status and output match.
 func (h *harness) eventually(want string, wantRC int, args ...string) {
 	h.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		cmd := exec.Command(h.kubectl, args...)
-		cmd.Env = h.env
-		out, err := cmd.CombinedOutput()
-		rc := 0
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			rc = ee.ExitCode()
+	poll(h.t, 15*time.Second, func() string {
+		out, rc := h.output(args...)
+		if rc == wantRC && strings.Contains(out, want) {
+			return ""
 		}
-		if rc == wantRC && strings.Contains(string(out), want) {
-			return
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("kubectl %s: after 15 s still exit %d (want %d) and output without %q:\n%s", strings.Join(args, " "), rc, wantRC, want, out)
-		}
-		time.Sleep(200 * time.Millisecond) // retry with a deadline
-	}
+		return fmt.Sprintf("kubectl %s: still exit %d (want %d) and output without %q:\n%s", strings.Join(args, " "), rc, wantRC, want, out)
+	})
 }
 
 // Part (a) of the demo: the creator is an IAM user.
@@ -344,18 +325,15 @@ func TestRefusedTokens(t *testing.T) {
 			t.Errorf("%s: err = %v, want Unauthorized", name, err)
 		}
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		b, _ := os.ReadFile(h.sb.AuthnLog)
-		if strings.Contains(string(b), "SignatureDoesNotMatch") && strings.Contains(string(b), "token is too large") {
-			if strings.Contains(string(b), h.sb.State.Account+":user/cluster_creator") && strings.Contains(string(b), good) {
-				t.Error("the authenticator log holds a whole token")
-			}
-			break
+	var log []byte
+	poll(t, 10*time.Second, func() string {
+		log, _ = os.ReadFile(h.sb.AuthnLog)
+		if strings.Contains(string(log), "SignatureDoesNotMatch") && strings.Contains(string(log), "token is too large") {
+			return ""
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("authenticator log lacks the reasons:\n%s", b)
-		}
-		time.Sleep(50 * time.Millisecond) // polling a file with a deadline
+		return "authenticator log lacks the reasons:\n" + string(log)
+	})
+	if strings.Contains(string(log), h.sb.State.Account+":user/cluster_creator") && strings.Contains(string(log), good) {
+		t.Error("the authenticator log holds a whole token")
 	}
 }

@@ -2,7 +2,6 @@ package sandbox_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -241,11 +240,8 @@ func (h *harness) output(args ...string) (string, int) {
 	cmd := exec.Command(h.kubectl, args...)
 	cmd.Env = h.env
 	b, err := cmd.CombinedOutput()
-	rc := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		rc = ee.ExitCode()
-	} else if err != nil {
+	rc, err := exitCode(err)
+	if err != nil {
 		h.t.Fatal(err)
 	}
 	var lines []string
@@ -269,39 +265,29 @@ func (h *harness) whoami(context string) string {
 // then returns its access. A deadline, not a sleep, bounds the wait.
 func (h *harness) settle(context, want string) map[string]string {
 	h.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		got := h.whoami(context)
-		if got == want {
-			return h.access(context)
+	poll(h.t, 20*time.Second, func() string {
+		if got := h.whoami(context); got != want {
+			return fmt.Sprintf("%s: the cluster still sees %q, want %q", context, got, want)
 		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("%s: after 20 s the cluster still sees %q, want %q", context, got, want)
-		}
-		time.Sleep(200 * time.Millisecond) // retry with a deadline
-	}
+		return ""
+	})
+	return h.access(context)
 }
 
 // sameAccess polls until context's access is want, and fails with the
 // difference after the deadline.
 func (h *harness) sameAccess(context string, want map[string]string) {
 	h.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	poll(h.t, 20*time.Second, func() string {
 		got := h.access(context)
-		if maps.Equal(got, want) {
-			return
-		}
-		if time.Now().After(deadline) {
-			for _, k := range slices.Sorted(maps.Keys(want)) {
-				if got[k] != want[k] {
-					h.t.Errorf("%s: kubectl %s:\n before: %q\n  after: %q", context, k, want[k], got[k])
-				}
+		var diffs []string
+		for _, k := range slices.Sorted(maps.Keys(want)) {
+			if got[k] != want[k] {
+				diffs = append(diffs, fmt.Sprintf("%s: kubectl %s:\n before: %q\n  after: %q", context, k, want[k], got[k]))
 			}
-			h.t.FailNow()
 		}
-		time.Sleep(200 * time.Millisecond) // retry with a deadline
-	}
+		return strings.Join(diffs, "\n")
+	})
 }
 
 // The end-to-end proof of the migration: a 29-entry aws-auth in CONFIG_MAP
