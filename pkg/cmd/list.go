@@ -149,7 +149,7 @@ func (o *ListOptions) awsAuthRows(m *awsauth.Map, where string, say bool) []*aws
 		if match.RenderErr != "" {
 			fmt.Fprintf(o.ErrOut, "Warning: the entry matches, but the authenticator refuses the caller (401): %s.\n", match.RenderErr)
 		} else if o.Output == "" || o.Output == "wide" {
-			fmt.Fprintf(o.ErrOut, "%s is authenticated as username %q with groups [%s].\n", o.ARN, match.Username, joinGroups(match.Groups))
+			fmt.Fprintf(o.ErrOut, "%s is authenticated as username %q with groups [%s].\n", o.ARN, match.Username, strings.Join(match.Groups, ", "))
 		}
 	}
 	return entries
@@ -209,7 +209,7 @@ func (o *ListOptions) printCombined(m *awsauth.Map, where string, cl *eksCluster
 			for i, p := range entry.Policies {
 				ps[i] = p.String()
 			}
-			fmt.Fprintf(o.ErrOut, "%s is authenticated through its access entry (%s) as username %q with groups [%s] and access policies [%s].\n", o.ARN, entry.PrincipalARN, entry.Username, joinGroups(entry.Groups), strings.Join(ps, ", "))
+			fmt.Fprintf(o.ErrOut, "%s is authenticated through its access entry (%s) as username %q with groups [%s] and access policies [%s].\n", o.ARN, entry.PrincipalARN, entry.Username, strings.Join(entry.Groups, ", "), strings.Join(ps, ", "))
 		case !cl.AWSAuth():
 			fmt.Fprintf(o.ErrOut, "No access entry maps %s: in API mode EKS answers 401 Unauthorized.\n", o.ARN)
 		}
@@ -281,15 +281,4 @@ func clusterLabel(cl *eksCluster) string {
 		return cl.Name + " (" + cl.Region + ")"
 	}
 	return cl.Name
-}
-
-func joinGroups(gs []string) string {
-	s := ""
-	for i, g := range gs {
-		if i > 0 {
-			s += ", "
-		}
-		s += g
-	}
-	return s
 }

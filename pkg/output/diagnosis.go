@@ -3,6 +3,7 @@ package output
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -61,7 +62,7 @@ func DiagnosisText(w io.Writer, r diagnose.Report) {
 	// lint's findings about other entries stay in the list below.
 	var fixes []string
 	for _, f := range r.Findings {
-		if f.Severity == "error" && f.Fix != "" && strings.HasPrefix(f.Code, "EKSA2") && !contains(fixes, f.Fix) {
+		if f.Severity == "error" && f.Fix != "" && strings.HasPrefix(f.Code, "EKSA2") && !slices.Contains(fixes, f.Fix) {
 			fixes = append(fixes, f.Fix)
 		}
 	}
@@ -91,13 +92,4 @@ func DiagnosisText(w io.Writer, r diagnose.Report) {
 			fmt.Fprintf(w, "  - %s\n", u)
 		}
 	}
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
