@@ -36,11 +36,12 @@ type writeOptions struct {
 	genericiooptions.IOStreams
 	configFlags *genericclioptions.ConfigFlags
 
-	DryRun    string
-	Yes       bool
-	Force     bool
-	Output    string
-	BackupDir string
+	DryRun     string
+	Yes        bool
+	Force      bool
+	Output     string
+	BackupDir  string
+	BackupKeep int
 
 	// Filled by complete unless a test set them first.
 	ConfigMaps corev1client.ConfigMapsGetter
@@ -58,7 +59,8 @@ func (w *writeOptions) addFlags(cmd *cobra.Command) {
 	cmd.Flags().BoolVarP(&w.Yes, "yes", "y", false, "Write without asking for confirmation")
 	cmd.Flags().BoolVar(&w.Force, "force", false, "Write even if a guard refuses: a lockout risk, or a data key that is already broken")
 	cmd.Flags().StringVarP(&w.Output, "output", "o", "", "Print the resulting ConfigMap as json or yaml (the diff then goes to stderr)")
-	cmd.Flags().StringVar(&w.BackupDir, "backup-dir", "", "Where to save the previous aws-auth (default $XDG_STATE_HOME/kubectl-eksaccess/backups)")
+	cmd.Flags().StringVar(&w.BackupDir, "backup-dir", "", "Where to save the previous aws-auth, in a subdirectory per context (default $XDG_STATE_HOME/kubectl-eksaccess/backups, or ~/.local/state/kubectl-eksaccess/backups)")
+	cmd.Flags().IntVar(&w.BackupKeep, "backup-keep", kube.DefaultBackupKeep, "How many backups to keep per context: after a write the oldest beyond this number are deleted (0 keeps them all)")
 }
 
 func (w *writeOptions) validate() error {
@@ -66,6 +68,9 @@ func (w *writeOptions) validate() error {
 	case dryRunNone, dryRunClient, dryRunServer:
 	default:
 		return fmt.Errorf(`--dry-run must be "none", "client" or "server", not %q`, w.DryRun)
+	}
+	if w.BackupKeep < 0 {
+		return fmt.Errorf("--backup-keep must be 0 (keep every backup) or more, not %d", w.BackupKeep)
 	}
 	return validateOutput(w.Output, "json", "yaml")
 }
@@ -193,7 +198,7 @@ func (w *writeOptions) write(ctx context.Context, what edit) error {
 		if cur != nil && w.DryRun == dryRunNone {
 			path, err := kube.SaveBackup(w.BackupDir, ctxName, cur, w.Now())
 			if err != nil {
-				return nil, fmt.Errorf("%w: nothing was written (choose another place with --backup-dir)", err)
+				return nil, err
 			}
 			backup = path
 		}
@@ -238,6 +243,9 @@ func (w *writeOptions) write(ctx context.Context, what edit) error {
 	fmt.Fprintf(status, "configmap/%s %s%s: %s\n", kube.ConfigMapName, verb, suffix, final.Summary)
 	if backup != "" {
 		fmt.Fprintf(w.ErrOut, "Backup of the previous aws-auth: %s\n", backup)
+		if _, err := kube.PruneBackups(w.BackupDir, ctxName, w.BackupKeep, backup, w.Now()); err != nil {
+			fmt.Fprintf(w.ErrOut, "Warning: %v: delete old backups by hand, or pass --backup-keep=0 to keep them all\n", err)
+		}
 	}
 	return w.printObject(res.After)
 }
