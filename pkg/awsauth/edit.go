@@ -53,8 +53,8 @@ type Change struct {
 	// them.
 	Groups       []string
 	AppendGroups bool
-	// AllDuplicates makes OpRemove delete every entry for the ARN, not only
-	// the one the authenticator applies.
+	// AllDuplicates is kept for callers that set it: OpRemove always
+	// deletes every entry that maps the principal (see removeTargets).
 	AllDuplicates bool
 	// Node marks the standard node-role mapping (no reserved-prefix warning).
 	Node bool
@@ -96,6 +96,10 @@ type Result struct {
 	// Warnings are problems the change keeps or introduces but does not
 	// refuse (a reserved username prefix, an existing duplicate, no groups).
 	Warnings []string
+	// StillAdmittedBy lists, for a remove of a role or user, the
+	// mapAccounts entries that still let the principal in (under its own
+	// ARN, with no groups) after the write: the remove did not revoke it.
+	StillAdmittedBy []*Entry
 }
 
 // ErrNotFound is returned by Apply (OpRemove) when no entry maps the ARN.
@@ -798,35 +802,32 @@ func sameSet(a, b []string) bool {
 
 func applyRemove(data map[string]string, m *Map, c Change) (Result, error) {
 	res := Result{Key: DataKeyFor(c.Kind)}
-	all, win := targets(m, c)
-	if win == nil && c.Kind == KindRole {
-		if p, err := Canonicalize(c.ARN); err == nil && p.Path != "/" && p.Name != "" {
-			bare := fmt.Sprintf("arn:%s:iam::%s:role/%s", p.Partition, p.AccountID, p.Name)
-			c2 := c
-			c2.ARN = bare
-			if all, win = targets(m, c2); win != nil {
-				res.Notices = append(res.Notices, fmt.Sprintf("%s is not mapped with its path; removing %s, which is how the authenticator matches it", c.ARN, bare))
-				c = c2
-			}
-		}
-	}
-	if win == nil {
+	remove := removeTargets(m, c)
+	admitted := accountsAdmitting(m, c)
+	if len(remove) == 0 {
 		if st := m.Key(res.Key); st.Err != "" && !c.Force {
 			return res, brokenKeyError(res.Key, st)
 		}
-		return res, fmt.Errorf("%s: %w: nothing to remove (see 'kubectl eksaccess list')", c.ARN, ErrNotFound)
+		if len(admitted) > 0 {
+			return res, fmt.Errorf("%s is %w by mapRoles or mapUsers: nothing to remove, but %s still admits every principal of account %s: revoke that with 'kubectl eksaccess remove --account %s'", c.ARN, ErrNotFound, admitted[0].Source(), admitted[0].ARN, admitted[0].ARN)
+		}
+		return res, fmt.Errorf("%s is %w: nothing to remove (see 'kubectl eksaccess list')", c.ARN, ErrNotFound)
 	}
-	remove := []*Entry{win}
-	if c.AllDuplicates {
-		remove = all
-	} else if len(all) > 1 {
-		var others []string
-		for _, e := range all {
-			if e != win {
-				others = append(others, e.Source())
+	res.StillAdmittedBy = admitted
+	if len(remove) > 1 || !strings.EqualFold(remove[0].ARN, c.ARN) {
+		// Say what was removed beyond the entry literally named: leaving
+		// any of them would leave the principal mapped.
+		var also []string
+		for _, e := range remove {
+			also = append(also, fmt.Sprintf("%s (%s)", e.Source(), e.ARN))
+		}
+		what := "every entry that maps " + c.ARN
+		if c.Kind == KindRole {
+			if bare := pathlessRole(c.ARN); bare != c.ARN {
+				what = fmt.Sprintf("every entry that maps the sessions of %s (the authenticator matches them as %s, without the path)", c.ARN, bare)
 			}
 		}
-		res.Warnings = append(res.Warnings, fmt.Sprintf("%s is mapped more than once: removed %s, which applied; still mapped at %s, and the last of those now applies: add --all-duplicates to remove every copy", c.ARN, win.Source(), strings.Join(others, ", ")))
+		res.Notices = append(res.Notices, fmt.Sprintf("removing %s, so none is left to map it: %s", what, strings.Join(also, ", ")))
 	}
 	res.Key = remove[0].Key
 	byKey := map[string][]*Entry{}
@@ -912,6 +913,64 @@ func applyRemove(data map[string]string, m *Map, c Change) (Result, error) {
 	res.Changed = true
 	res.Summary = strings.Join(summaries, "; ")
 	return res, nil
+}
+
+// removeTargets returns every loaded entry a remove deletes: for a role or
+// user, each mapRoles or mapUsers entry whose ARN equals, ignoring case
+// (strings.EqualFold, as ConfigMapMapper.Map compares), the ARN given or the
+// ARN the principal's sessions present: a role's without its path
+// (pkg/arn.Canonicalize drops it). That covers exact duplicates, case
+// variants and a copy under the other key, each of which would still map
+// the principal once the entry that applies today is gone. For an account,
+// every copy of it in mapAccounts.
+func removeTargets(m *Map, c Change) []*Entry {
+	var out []*Entry
+	for _, e := range m.Entries {
+		if e.Loaded && isRemoveTarget(e, c) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func isRemoveTarget(e *Entry, c Change) bool {
+	if c.Kind == KindAccount {
+		return e.Kind == KindAccount && e.ARN == c.ARN
+	}
+	if e.Kind == KindAccount || e.ARN == "" {
+		return false
+	}
+	return strings.EqualFold(e.ARN, c.ARN) || c.Kind == KindRole && strings.EqualFold(e.ARN, pathlessRole(c.ARN))
+}
+
+// pathlessRole returns a role ARN without its path, as the authenticator
+// sees the role's sessions; any other ARN is returned as it is.
+func pathlessRole(arn string) string {
+	p, err := Canonicalize(arn)
+	if err != nil || p.Type != PrincipalRole || p.Path == "/" || p.Name == "" {
+		return arn
+	}
+	return fmt.Sprintf("arn:%s:iam::%s:role/%s", p.Partition, p.AccountID, p.Name)
+}
+
+// accountsAdmitting returns the loaded mapAccounts entries that let every
+// principal of the account of a role or user change in, as server.doMapping
+// does when no mapRoles or mapUsers entry matches.
+func accountsAdmitting(m *Map, c Change) []*Entry {
+	if c.Kind == KindAccount {
+		return nil
+	}
+	p, err := Canonicalize(c.ARN)
+	if err != nil {
+		return nil
+	}
+	var out []*Entry
+	for _, e := range m.Entries {
+		if e.Kind == KindAccount && e.Loaded && e.ARN == p.AccountID {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // ---------------------------------------------------------------- verify
@@ -1026,6 +1085,9 @@ func CheckNotWorseParsed(before, after map[string]string, pb, pa *Map, c Change)
 		}
 	}
 	isTarget := func(e *Entry) bool {
+		if c.Op == OpRemove {
+			return isRemoveTarget(e, c)
+		}
 		if c.Kind == KindAccount {
 			return e.Kind == KindAccount && e.ARN == c.ARN
 		}
@@ -1052,17 +1114,15 @@ func CheckNotWorseParsed(before, after map[string]string, pb, pa *Map, c Change)
 		// so there is no target to check.
 		return nil
 	}
-	tb, winBefore := targets(pb, c)
-	ta, win := targets(pa, c)
 	if c.Op == OpRemove {
-		if len(ta) >= len(tb) && len(tb) > 0 {
-			return fmt.Errorf("aws-auth: %s is still mapped as before: nothing was removed", c.ARN)
-		}
-		if c.AllDuplicates && len(ta) > 0 {
-			return fmt.Errorf("aws-auth %s: %s: %s is still mapped: remove every copy", ta[0].Key, ta[0].where(), c.ARN)
+		// Revoked means no entry is left that maps the principal.
+		if left := removeTargets(pa, c); len(left) > 0 {
+			return fmt.Errorf("aws-auth %s: %s (%s) would still map %s: refusing to write a remove that does not revoke it; remove that entry too", left[0].Key, left[0].where(), left[0].ARN, c.ARN)
 		}
 		return nil
 	}
+	tb, winBefore := targets(pb, c)
+	ta, win := targets(pa, c)
 	if win == nil {
 		return fmt.Errorf("aws-auth %s: the entry for %s would not load: refusing to write; run 'kubectl eksaccess lint' on the result", DataKeyFor(c.Kind), c.ARN)
 	}

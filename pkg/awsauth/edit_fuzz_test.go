@@ -31,6 +31,8 @@ func FuzzEdit(f *testing.F) {
 	// (a case-variant "Arn:Aws:iAm" prefix) is not worse than before.
 	f.Add("- roleArn: arn:aws:iam::111122223333:role/Admin\n- roleArn: Arn:Aws:iAm::111122223333:role/Admin", uint8(0), uint8(0x14), uint8(0x0e), uint8(0x0e), "0")
 	f.Add("- a\n- b\n", uint8(2), uint8(1), uint8(1), uint8(0), "")
+	// remove by the pathed ARN deletes the pathless entry its sessions match.
+	f.Add("- rolearn: arn:aws:iam::111122223333:role/p/x\n- rolearn: arn:aws:iam::111122223333:role/y\n- rolearn: arn:aws:iam::111122223333:role/X\n", uint8(0), uint8(1), uint8(1), uint8(0), "")
 	f.Add("- rolearn: arn:aws:iam::111122223333:role/x\n  groups:\n  - a\n  # c\n- rolearn: arn:aws:iam::111122223333:role/y\n", uint8(0), uint8(1), uint8(1), uint8(3), "b")
 
 	f.Fuzz(func(t *testing.T, doc string, keySel, op, targetSel, flags uint8, group string) {
@@ -131,6 +133,9 @@ func FuzzEdit(f *testing.F) {
 			added += n
 		}
 		isTarget := func(e *Entry) bool {
+			if c.Op == OpRemove {
+				return isRemoveTarget(e, c)
+			}
 			if c.Kind == KindAccount {
 				return e.ARN == c.ARN
 			}
@@ -142,8 +147,10 @@ func FuzzEdit(f *testing.F) {
 			}
 		}
 		switch {
-		case c.Op == OpRemove && (added != 0 || len(gone) == 0 || !c.AllDuplicates && len(gone) != 1):
-			t.Fatalf("remove: %d gone, %d added", len(gone), added)
+		case c.Op == OpRemove && (added != 0 || len(gone) != len(removeTargets(before, c))):
+			t.Fatalf("remove: %d gone, %d added, want %d gone", len(gone), added, len(removeTargets(before, c)))
+		case c.Op == OpRemove && len(removeTargets(after, c)) > 0:
+			t.Fatalf("remove: %s still maps %s", removeTargets(after, c)[0].Source(), c.ARN)
 		case c.Op == OpAdd && (added != 1 || len(gone) > 1):
 			t.Fatalf("add: %d gone, %d added", len(gone), added)
 		}

@@ -563,7 +563,7 @@ func TestCheckNotWorse(t *testing.T) {
 		{"other broken key untouched", map[string]string{KeyRoles: broken}, map[string]string{KeyRoles: broken, KeyUsers: "- userarn: arn:aws:iam::111122223333:user/u\n"},
 			Change{Op: OpAdd, Kind: KindUser, ARN: "arn:aws:iam::111122223333:user/u"}, ""},
 		{"remove ok", map[string]string{KeyRoles: good}, map[string]string{KeyRoles: editNode}, Change{Op: OpRemove, Kind: KindRole, ARN: role}, ""},
-		{"remove nothing", map[string]string{KeyRoles: good}, map[string]string{KeyRoles: good}, Change{Op: OpRemove, Kind: KindRole, ARN: role}, "nothing was removed"},
+		{"remove nothing", map[string]string{KeyRoles: good}, map[string]string{KeyRoles: good}, Change{Op: OpRemove, Kind: KindRole, ARN: role}, "would still map arn:aws:iam::111122223333:role/dev: refusing to write"},
 		{"wrong username", map[string]string{KeyRoles: editNode}, map[string]string{KeyRoles: editNode + "- rolearn: " + role + "\n  username: other\n  groups: [devs]\n"}, add, `username "other", not "dev"`},
 		{"duplicate added", map[string]string{KeyRoles: good}, map[string]string{KeyRoles: good + "- rolearn: " + role + "\n  username: dev\n  groups: [devs]\n"}, add, "would be mapped 2 times"},
 	}

@@ -23,6 +23,7 @@ type RemoveOptions struct {
 	ARN           string
 	Account       string
 	AllDuplicates bool
+	AllowAccount  bool
 	Policies      []string
 
 	policyARNs []string
@@ -36,10 +37,15 @@ func NewCmdRemove(flags *genericclioptions.ConfigFlags, streams genericiooptions
 	cmd := &cobra.Command{
 		Use:   "remove ARN | --account ID",
 		Short: "Revoke the aws-auth mapping or EKS access entry of an IAM user, role or account",
-		Long: `Remove the aws-auth entry that maps an ARN (compared as the authenticator
-compares it: an assumed-role ARN means its role, case does not matter) and say
-which lines went away. With duplicates, only the entry the authenticator
-applies is removed, unless --all-duplicates.
+		Long: `Revoke an ARN in aws-auth: remove every entry that maps it, compared as the
+authenticator compares it (an assumed-role ARN means its role, case does not
+matter, a role given with its path also means the pathless entry its sessions
+match), exact duplicates and case variants included, and say which lines went
+away. With --account, every copy of the account in mapAccounts is removed.
+
+If mapAccounts still lists the principal's account, the principal still gets
+in (with its own ARN as username and no groups): remove says so and exits 1,
+unless --allow-account.
 
 Refuses, unless --force, to remove the entry you are authenticated through,
 the last entry granting system:masters, or a node role (system:nodes).
@@ -51,7 +57,7 @@ node entries and, in API mode, the last entry granting
 AmazonEKSClusterAdminPolicy (nobody would be cluster admin) are kept unless
 --force.`,
 		Example: `  kubectl eksaccess remove arn:aws:iam::111122223333:user/former_employee
-  kubectl eksaccess remove arn:aws:iam::111122223333:role/Developer --all-duplicates --dry-run
+  kubectl eksaccess remove arn:aws:iam::111122223333:role/Developer --dry-run
   kubectl eksaccess remove --account 444455556666
   kubectl eksaccess remove arn:aws:iam::111122223333:role/Dev --via access-entry --policy AmazonEKSViewPolicy`,
 		Args: cobra.MaximumNArgs(1),
@@ -70,7 +76,8 @@ AmazonEKSClusterAdminPolicy (nobody would be cluster admin) are kept unless
 	}
 	o.writeOptions.addFlags(cmd)
 	cmd.Flags().StringVar(&o.Account, "account", "", "Remove this account from mapAccounts instead of an ARN")
-	cmd.Flags().BoolVar(&o.AllDuplicates, "all-duplicates", false, "Remove every entry for the ARN, not only the one that applies")
+	cmd.Flags().BoolVar(&o.AllDuplicates, "all-duplicates", false, "Remove every entry that maps the ARN (always done now; kept for scripts)")
+	cmd.Flags().BoolVar(&o.AllowAccount, "allow-account", false, "Exit 0 even when mapAccounts still admits the principal's whole account")
 	o.viaOptions.addFlags(cmd)
 	cmd.Flags().StringArrayVar(&o.Policies, "policy", nil, "Access entry: disassociate only this access policy (name or ARN) and keep the entry; repeat for several")
 	return cmd
@@ -143,11 +150,28 @@ func (o *RemoveOptions) Run(cmd *cobra.Command) error {
 	for _, n := range o.notices {
 		fmt.Fprintf(o.ErrOut, "Notice: %s\n", n)
 	}
-	err = o.write(cmd.Context(), changeEdit(o.change))
-	if errors.Is(err, awsauth.ErrNotFound) {
-		return fmt.Errorf("%s is not mapped in aws-auth: nothing to remove (see 'kubectl eksaccess list')", o.change.ARN)
+	// The remove does not revoke the principal while mapAccounts admits
+	// its account: remember what the last attempt of the edit found.
+	var admitted []*awsauth.Entry
+	apply := changeEdit(o.change)
+	err = o.write(cmd.Context(), func(data map[string]string) (edited, error) {
+		ed, err := apply(data)
+		admitted = ed.StillAdmittedBy
+		return ed, err
+	})
+	if err != nil {
+		return err
 	}
-	return err
+	if len(admitted) > 0 {
+		a := admitted[0]
+		msg := fmt.Sprintf("%s still gets in: %s maps every principal of account %s (username its ARN, no groups)", o.change.ARN, a.Source(), a.ARN)
+		if o.AllowAccount {
+			fmt.Fprintf(o.ErrOut, "Warning: %s; kept because of --allow-account\n", msg)
+			return nil
+		}
+		return fmt.Errorf("%s: the entries were removed but it is not revoked: remove the account with 'kubectl eksaccess remove --account %s', or pass --allow-account to accept it", msg, a.ARN)
+	}
+	return nil
 }
 
 // runAccessEntry deletes the access entry, or some of its policies.
