@@ -45,7 +45,8 @@ type Change struct {
 	// removed by giving that path.
 	ARN string
 	// Username for the entry. When UsernameIsDefault is set it is only used
-	// for a new entry: an existing entry keeps its username.
+	// for a new entry: an existing entry keeps its username (except for a
+	// Node change, which always sets the node username).
 	Username          string
 	UsernameIsDefault bool
 	// Groups for the entry. Empty keeps an existing entry's groups. With
@@ -279,6 +280,13 @@ func (c Change) validate() error {
 		}
 	}
 	return nil
+}
+
+// setsUsername reports whether an add sets the username of an existing
+// entry: an explicit --username, or --node, whose username nodes need
+// whatever the entry said before.
+func (c Change) setsUsername() bool {
+	return c.Username != "" && (!c.UsernameIsDefault || c.Node)
 }
 
 func oneLine(s string) bool {
@@ -692,7 +700,7 @@ type wantEntry struct {
 func applyUpdate(data map[string]string, m *Map, c Change, win *Entry, res Result) (Result, error) {
 	key := win.Key
 	username := win.Username
-	if c.Username != "" && !c.UsernameIsDefault {
+	if c.setsUsername() {
 		username = c.Username
 	}
 	groups := win.Groups
@@ -1136,7 +1144,7 @@ func CheckNotWorseParsed(before, after map[string]string, pb, pa *Map, c Change)
 		return nil
 	}
 	matches := func(e *Entry) bool {
-		if c.Username != "" && !c.UsernameIsDefault && e.Username != c.Username {
+		if c.setsUsername() && e.Username != c.Username {
 			return false
 		}
 		for _, g := range c.Groups {
@@ -1156,7 +1164,7 @@ func CheckNotWorseParsed(before, after map[string]string, pb, pa *Map, c Change)
 	if len(ta) > max(len(tb), 1) {
 		return fmt.Errorf("aws-auth %s: %s would be mapped %d times: update the existing entry instead of adding a copy", win.Key, c.ARN, len(ta))
 	}
-	if c.Username != "" && !c.UsernameIsDefault && win.Username != c.Username {
+	if c.setsUsername() && win.Username != c.Username {
 		return fmt.Errorf("aws-auth %s: %s: %s would apply with username %q, not %q: refusing to write", win.Key, win.where(), c.ARN, win.Username, c.Username)
 	}
 	for _, g := range c.Groups {

@@ -374,6 +374,16 @@ func TestEditApply(t *testing.T) {
 			changed: true, summary: "updated username and groups of mapRoles line 1",
 		},
 		{
+			name: "node on an existing entry sets the node username and groups",
+			data: map[string]string{KeyRoles: "- rolearn: arn:aws:iam::111122223333:role/node\n  username: admin\n  groups:\n    - system:masters\n"},
+			change: func() Change {
+				c, _, _ := NormalizeTarget("arn:aws:iam::111122223333:role/node", true)
+				return c
+			}(),
+			want:    map[string]string{KeyRoles: strings.Replace(editNode, "system:node:{{EC2PrivateDNSName}}", `"system:node:{{EC2PrivateDNSName}}"`, 1)},
+			changed: true, summary: "updated username and groups of mapRoles line 1",
+		},
+		{
 			name:    "remove",
 			data:    map[string]string{KeyRoles: editNode + "# dev\n- rolearn: " + role + "\n  groups: [a]\n", KeyAccounts: "- \"111122223333\"\n"},
 			change:  Change{Op: OpRemove, Kind: KindRole, ARN: role},
