@@ -7,9 +7,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	clientauthv1beta1 "k8s.io/client-go/pkg/apis/clientauthentication/v1beta1"
 
@@ -38,7 +36,10 @@ GetCallerIdentity URL signed with the cluster name, exactly as
 
 The AWS identity comes from the usual places (AWS_PROFILE, the shared config
 and credentials files, environment variables, SSO), or --profile; with
---role-arn that role is assumed first.`,
+--role-arn that role is assumed first, with the session name EKSGetTokenAuth
+as 'aws eks get-token --role-arn' uses (--session-name to change it).
+Without a region, the token is signed for the global STS endpoint
+(sts.amazonaws.com), as the AWS CLI does.`,
 		Example: `  kubectl eksaccess token --cluster-name demo --region eu-west-1
   kubectl eksaccess token --cluster-name demo --role-arn arn:aws:iam::111122223333:role/ClusterCreator`,
 		Args: cobra.NoArgs,
@@ -51,20 +52,32 @@ and credentials files, environment variables, SSO), or --profile; with
 	}
 	cmd.Flags().StringVarP(&o.ClusterName, "cluster-name", "i", "", "Name of the EKS cluster the token is for (signed into it)")
 	cmd.Flags().StringVar(&o.AWS.RoleARN, "role-arn", "", "IAM role to assume before making the token")
-	cmd.Flags().StringVar(&o.AWS.SessionName, "session-name", "", "Session name when assuming --role-arn")
+	cmd.Flags().StringVar(&o.AWS.SessionName, "session-name", eks.DefaultSessionName, "Role session name when assuming --role-arn (the AWS CLI's)")
 	cmd.Flags().StringVar(&o.AWS.Region, "region", "", "AWS region of the STS endpoint")
 	cmd.Flags().StringVar(&o.AWS.Profile, "profile", "", "AWS profile to use (default: AWS_PROFILE, else 'default')")
 	return cmd
 }
 
+// execCredential is the ExecCredential `aws eks get-token` prints, field
+// for field and in its order ("spec": {}, no "interactive").
+type execCredential struct {
+	Kind       string   `json:"kind"`
+	APIVersion string   `json:"apiVersion"`
+	Spec       struct{} `json:"spec"`
+	Status     struct {
+		ExpirationTimestamp string `json:"expirationTimestamp"`
+		Token               string `json:"token"`
+	} `json:"status"`
+}
+
 // Run makes the token and prints the ExecCredential.
 func (o *TokenOptions) Run(cmd *cobra.Command) error {
 	ctx := cmd.Context()
-	cfg, err := eks.LoadConfig(ctx, o.AWS)
+	client, err := eks.NewTokenClient(ctx, o.AWS)
 	if err != nil {
 		return err
 	}
-	tok, err := eks.NewToken(ctx, sts.NewFromConfig(cfg), o.ClusterName, o.Now())
+	tok, err := eks.NewToken(ctx, client, o.ClusterName, o.Now())
 	if err != nil {
 		return awsError(err, o.AWS.Profile)
 	}
@@ -76,11 +89,9 @@ func (o *TokenOptions) Run(cmd *cobra.Command) error {
 	if env := os.Getenv("KUBERNETES_EXEC_INFO"); env != "" && json.Unmarshal([]byte(env), &info) == nil && info.APIVersion != "" {
 		apiVersion = info.APIVersion
 	}
-	exp := metav1.NewTime(tok.Expiration.UTC())
-	cred := clientauthv1beta1.ExecCredential{
-		TypeMeta: metav1.TypeMeta{APIVersion: apiVersion, Kind: "ExecCredential"},
-		Status:   &clientauthv1beta1.ExecCredentialStatus{ExpirationTimestamp: &exp, Token: tok.Value},
-	}
+	cred := execCredential{Kind: "ExecCredential", APIVersion: apiVersion}
+	cred.Status.ExpirationTimestamp = tok.Expiration.UTC().Format("2006-01-02T15:04:05Z")
+	cred.Status.Token = tok.Value
 	b, err := json.Marshal(cred)
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -60,9 +61,36 @@ func NewToken(ctx context.Context, client *sts.Client, clusterName string, now t
 		return Token{}, err
 	}
 	return Token{
-		Value:      TokenPrefix + base64.RawURLEncoding.EncodeToString([]byte(req.URL)),
+		Value:      TokenPrefix + base64.RawURLEncoding.EncodeToString([]byte(botocoreOrder(req.URL))),
 		Expiration: now.Add(TokenLifetime - time.Minute),
 	}, nil
+}
+
+// presignOrder is the order of the query parameters in botocore's presigned
+// URLs: the operation's, then the signer's, the session token after the
+// signed headers, the signature last. The Go SDK sorts them instead; the
+// signature is the same, the bytes of the token are not.
+var presignOrder = []string{"Action", "Version", "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Security-Token", "X-Amz-Signature"}
+
+// botocoreOrder rewrites a presigned URL's query in presignOrder, keeping
+// every pair's encoding; unknown parameters keep their place before them.
+func botocoreOrder(raw string) string {
+	base, query, ok := strings.Cut(raw, "?")
+	if !ok {
+		return raw
+	}
+	rank := func(pair string) int {
+		name, _, _ := strings.Cut(pair, "=")
+		for i, k := range presignOrder {
+			if name == k {
+				return i
+			}
+		}
+		return -1
+	}
+	pairs := strings.Split(query, "&")
+	sort.SliceStable(pairs, func(i, j int) bool { return rank(pairs[i]) < rank(pairs[j]) })
+	return base + "?" + strings.Join(pairs, "&")
 }
 
 // ConfigOptions pick the AWS identity, as the AWS CLI's flags do.
@@ -70,14 +98,45 @@ type ConfigOptions struct {
 	Profile string
 	Region  string
 	// RoleARN, when set, is assumed first (like aws eks get-token --role-arn).
-	RoleARN     string
+	RoleARN string
+	// SessionName names the role session; DefaultSessionName when empty.
 	SessionName string
 }
 
+// DefaultSessionName is the role session name `aws eks get-token --role-arn`
+// always uses (awscli customizations/eks/get_token.py), so that a username
+// template {{SessionName}} renders the same for the AWS CLI and the plugin.
+const DefaultSessionName = "EKSGetTokenAuth"
+
+// FallbackRegion is used for EKS and IAM calls when no region is configured.
+const FallbackRegion = "us-east-1"
+
+// globalSTSRegion makes the SDK resolve the global STS endpoint,
+// https://sts.amazonaws.com, signed for us-east-1.
+const globalSTSRegion = "aws-global"
+
 // LoadConfig loads the AWS SDK configuration from the usual places
 // (environment, shared config and credentials files, SSO...), then assumes
-// RoleARN if given. STS calls fall back to us-east-1 without a region.
+// RoleARN if given. Without a configured region, EKS and IAM calls go to
+// FallbackRegion and STS calls to the global endpoint, as the AWS CLI's do.
 func LoadConfig(ctx context.Context, o ConfigOptions) (aws.Config, error) {
+	cfg, _, err := loadConfig(ctx, o)
+	return cfg, err
+}
+
+// NewTokenClient is the STS client `aws eks get-token` would sign with: the
+// identity of LoadConfig, and without a configured region (and no
+// AWS_ENDPOINT_URL_STS) the global endpoint sts.amazonaws.com, where
+// botocore sends a regionless STS client.
+func NewTokenClient(ctx context.Context, o ConfigOptions) (*sts.Client, error) {
+	cfg, regionSet, err := loadConfig(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return newSTSClient(cfg, regionSet), nil
+}
+
+func loadConfig(ctx context.Context, o ConfigOptions) (aws.Config, bool, error) {
 	var opts []func(*config.LoadOptions) error
 	if o.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
@@ -87,20 +146,34 @@ func LoadConfig(ctx context.Context, o ConfigOptions) (aws.Config, error) {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
+		return aws.Config{}, false, fmt.Errorf("loading AWS configuration: %w", err)
 	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
+	regionSet := cfg.Region != ""
+	if !regionSet {
+		cfg.Region = FallbackRegion
 	}
 	if o.RoleARN != "" {
-		provider := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), o.RoleARN, func(ao *stscreds.AssumeRoleOptions) {
-			if o.SessionName != "" {
-				ao.RoleSessionName = o.SessionName
-			}
+		session := o.SessionName
+		if session == "" {
+			session = DefaultSessionName
+		}
+		provider := stscreds.NewAssumeRoleProvider(newSTSClient(cfg, regionSet), o.RoleARN, func(ao *stscreds.AssumeRoleOptions) {
+			ao.RoleSessionName = session
 		})
 		cfg.Credentials = aws.NewCredentialsCache(provider)
 	}
-	return cfg, nil
+	return cfg, regionSet, nil
+}
+
+// newSTSClient sends a regionless client to the global endpoint unless an
+// endpoint is configured (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL), which
+// keeps FallbackRegion for its signature.
+func newSTSClient(cfg aws.Config, regionSet bool) *sts.Client {
+	return sts.NewFromConfig(cfg, func(so *sts.Options) {
+		if !regionSet && so.BaseEndpoint == nil {
+			so.Region = globalSTSRegion
+		}
+	})
 }
 
 // TokenInfo is what a token says about itself, without any secret.
