@@ -366,6 +366,16 @@ func targets(m *Map, c Change) (all []*Entry, win *Entry) {
 	return all, nil
 }
 
+// oneLineMsg joins the lines of a parser's message (yaml.v2 lists unmarshal
+// errors one per line) so every error stays one line.
+func oneLineMsg(s string) string {
+	f := strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' })
+	for i := range f {
+		f[i] = strings.TrimSpace(f[i])
+	}
+	return strings.Join(f, " ")
+}
+
 func brokenKeyError(key string, st KeyState) error {
 	where := ""
 	if st.ErrLine > 0 {
@@ -375,7 +385,7 @@ func brokenKeyError(key string, st KeyState) error {
 	if st.Hint != "" {
 		hint = " (" + st.Hint + ")"
 	}
-	return fmt.Errorf("aws-auth %s: %s%s%s: every entry of %s is dropped today: fix it first or run 'kubectl eksaccess lint' (or pass --force to edit it anyway)", key, where, st.Err, hint, key)
+	return fmt.Errorf("aws-auth %s: %s%s%s: every entry of %s is dropped today: fix it first or run 'kubectl eksaccess lint' (or pass --force to edit it anyway)", key, where, oneLineMsg(st.Err), hint, key)
 }
 
 // ---------------------------------------------------------------- add
@@ -433,7 +443,7 @@ func applyAdd(data map[string]string, m *Map, c Change) (Result, error) {
 		}
 	}
 	d, err := analyze(text)
-	if err != nil && !c.Force {
+	if err != nil && !c.Force && !isSkippable(text) {
 		return res, fmt.Errorf("aws-auth %s: %v: fix it first or run 'kubectl eksaccess lint'", key, err)
 	}
 	var cands []candidate
@@ -580,7 +590,7 @@ func fastAppend(m *Map, key, text string, kind Kind, want wantEntry) (candidate,
 			continue
 		}
 		a := after.Entries[1]
-		if !a.Loaded || a.ARN != want.arn || a.Username != want.username || !sameSet(a.Groups, want.groups) || len(a.FieldProblems) > 0 {
+		if !want.loadsAs(a) {
 			continue
 		}
 		e.Key = key
@@ -693,6 +703,14 @@ type wantEntry struct {
 	arn      string
 	username string
 	groups   []string
+	// problems are FieldProblems the entry may keep: those it had before
+	// an update that does not touch them (e.g. a numeric username).
+	problems []string
+}
+
+// loadsAs reports whether an entry loads as w asks.
+func (w *wantEntry) loadsAs(a *Entry) bool {
+	return a.Loaded && a.ARN == w.arn && a.Username == w.username && sameSet(a.Groups, w.groups) && !slices.ContainsFunc(a.FieldProblems, func(p string) bool { return !slices.Contains(w.problems, p) })
 }
 
 // ---------------------------------------------------------------- update
@@ -722,7 +740,19 @@ func applyUpdate(data map[string]string, m *Map, c Change, win *Entry, res Resul
 	if username != win.Username {
 		res.Warnings = append(res.Warnings, UsernameWarnings(username, c.Node)...)
 	}
-	want := wantEntry{key: key, arn: win.ARN, username: username, groups: groups}
+	want := wantEntry{key: key, arn: win.ARN, username: username, groups: groups, problems: win.FieldProblems}
+	// Problems of fields the update does not rewrite stay (a numeric
+	// username while the groups change): say so, the update is not worse.
+	var kept []string
+	for _, p := range win.FieldProblems {
+		f := fieldOf(strings.Fields(p + " x")[0])
+		if !(f == "username" && username != win.Username) && !(f == "groups" && !sameSet(groups, win.Groups)) {
+			kept = append(kept, p)
+		}
+	}
+	if len(kept) > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%s still reads differently than written%s: fix it by hand, or give that field on the command line", win.Source(), problemsText(kept)))
+	}
 	text := data[key]
 	var what []string
 	if username != win.Username {
@@ -783,11 +813,16 @@ func applyUpdate(data map[string]string, m *Map, c Change, win *Entry, res Resul
 			cands[i].edits[0].Key = key
 		}
 	}
+	var targetErr *targetError
 	for _, cand := range cands {
 		if err := verifyKey(m, key, cand.text, []*Entry{win}, &want, false); err != nil {
+			errors.As(err, &targetErr)
 			continue
 		}
 		return finish(cand)
+	}
+	if targetErr != nil {
+		return res, fmt.Errorf("aws-auth %s: %s: the entry for %s cannot be rewritten as asked, %s: edit it by hand, then check with 'kubectl eksaccess lint'", key, win.where(), win.ARN, targetErr.why)
 	}
 	return res, fmt.Errorf("aws-auth %s: cannot update %s without changing how other entries load: edit it by hand, then check with 'kubectl eksaccess lint'", key, win.where())
 }
@@ -1019,6 +1054,19 @@ func fingerprint(e *Entry) string {
 	return b.String()
 }
 
+// targetError is a verifyKey failure caused by the target entry itself,
+// not by the other entries.
+type targetError struct{ why string }
+
+func (e *targetError) Error() string { return e.why }
+
+func problemsText(ps []string) string {
+	if len(ps) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(ps, "; ") + ")"
+}
+
 // verifyKey checks that the new text of key loads exactly the entries it
 // loaded before, minus removed, plus want.
 func verifyKey(before *Map, key, text string, removed []*Entry, want *wantEntry, wasBroken bool) error {
@@ -1056,11 +1104,11 @@ func verifyKey(before *Map, key, text string, removed []*Entry, want *wantEntry,
 		return nil
 	}
 	if len(added) != 1 {
-		return fmt.Errorf("%d entries added, want 1", len(added))
+		return &targetError{fmt.Sprintf("%d entries would load in its place", len(added))}
 	}
 	a := added[0]
-	if !a.Loaded || a.ARN != want.arn || a.Username != want.username || !sameSet(a.Groups, want.groups) || len(a.FieldProblems) > 0 {
-		return fmt.Errorf("the new entry loads as %s", fingerprint(a))
+	if !want.loadsAs(a) {
+		return &targetError{fmt.Sprintf("it would load with username %q and groups %q%s", a.Username, a.Groups, problemsText(a.FieldProblems))}
 	}
 	return nil
 }
@@ -1089,7 +1137,7 @@ func CheckNotWorseParsed(before, after map[string]string, pb, pa *Map, c Change)
 			if sa.ErrLine > 0 {
 				where = fmt.Sprintf("line %d: ", sa.ErrLine)
 			}
-			return fmt.Errorf("aws-auth %s: %s%s: the change would drop every entry of %s: refusing to write; fix the change or run 'kubectl eksaccess lint' on the result", key, where, sa.Err, key)
+			return fmt.Errorf("aws-auth %s: %s%s: the change would drop every entry of %s: refusing to write; fix the change or run 'kubectl eksaccess lint' on the result", key, where, oneLineMsg(sa.Err), key)
 		}
 	}
 	isTarget := func(e *Entry) bool {
@@ -1198,6 +1246,12 @@ type srcLine struct{ start, end, next int }
 func splitLines(s string) []srcLine {
 	var ls []srcLine
 	start := 0
+	// A byte-order mark is not part of the first line (yaml.v3 counts
+	// columns after it, and the authenticator reads past it): it stays
+	// in front of whatever the edit does.
+	if strings.HasPrefix(s, "\ufeff") {
+		start = len("\ufeff")
+	}
 	for i := 0; i < len(s); {
 		w := breakWidth(s, i)
 		if w == 0 {
@@ -1253,7 +1307,7 @@ func analyze(src string) (*keyDoc, error) {
 	d.end = len(d.lines)
 	var doc yamlv3.Node
 	if err := yamlv3.NewDecoder(strings.NewReader(src)).Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("the YAML does not parse: %v", err)
+		return nil, fmt.Errorf("the YAML does not parse: %s", oneLineMsg(err.Error()))
 	}
 	if len(doc.Content) == 1 {
 		d.root = doc.Content[0]
@@ -1461,7 +1515,11 @@ func (d *keyDoc) scalarEnd(n *yamlv3.Node) (int, bool) {
 func (d *keyDoc) insertAfter(after int, lines []string) (string, Edit) {
 	e := Edit{OldStart: after + 2, OldEnd: after + 1, NewStart: after + 2, NewEnd: after + 1 + len(lines)}
 	if after < 0 {
-		return strings.Join(lines, d.eol) + d.eol + d.src, e
+		bom := 0
+		if len(d.lines) > 0 {
+			bom = d.lines[0].start
+		}
+		return d.src[:bom] + strings.Join(lines, d.eol) + d.eol + d.src[bom:], e
 	}
 	l := d.lines[after]
 	brk := d.src[l.end:l.next]
@@ -1488,6 +1546,14 @@ func (d *keyDoc) deleteItems(key string, rm []*Entry) (candidate, bool) {
 		idx = append(idx, e.Index)
 	}
 	slices.Sort(idx)
+	idx = slices.Compact(idx)
+	// Emptying the first of several documents would make the next one
+	// the first, which the authenticator would then read: the first item
+	// removed becomes an empty list instead.
+	empty := ""
+	if len(idx) == len(spans) && d.end < len(d.lines) {
+		empty = strings.Repeat(" ", d.seq.Column-1) + "[]" + d.eol
+	}
 	var b strings.Builder
 	pos := 0
 	var edits []Edit
@@ -1498,7 +1564,14 @@ func (d *keyDoc) deleteItems(key string, rm []*Entry) (candidate, bool) {
 		b.WriteString(d.src[pos:from])
 		pos = to
 		n := sp.end - sp.start + 1
-		edits = append(edits, Edit{Key: key, OldStart: sp.start + 1, OldEnd: sp.end + 1, NewStart: sp.start + 1 - removed, NewEnd: sp.start - removed})
+		e := Edit{Key: key, OldStart: sp.start + 1, OldEnd: sp.end + 1, NewStart: sp.start + 1 - removed, NewEnd: sp.start - removed}
+		if empty != "" {
+			b.WriteString(empty)
+			e.NewEnd++
+			n--
+			empty = ""
+		}
+		edits = append(edits, e)
 		removed += n
 	}
 	b.WriteString(d.src[pos:])
@@ -1681,10 +1754,16 @@ func scalar(s string, q quote) string {
 	switch {
 	case q == qPlain && canPlain(s):
 		return s
-	case q == qSingle:
+	case q == qSingle && !strings.ContainsFunc(s, needsEscape):
 		return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 	}
 	return doubleQuote(s)
+}
+
+// needsEscape reports whether a character cannot be written raw in a YAML
+// scalar (outside YAML's printable set, or a line break).
+func needsEscape(r rune) bool {
+	return r > 0 && r <= 0xFFFF && (r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 || r == 0xFEFF || !unicode.IsPrint(r) && r != ' ')
 }
 
 func doubleQuote(s string) string {
@@ -1697,6 +1776,11 @@ func doubleQuote(s string) string {
 			b.WriteRune(r)
 		case r == '\t':
 			b.WriteString(`\t`)
+		case r > 0xFFFF:
+			// Raw: YAML allows every character outside the BMP unescaped,
+			// and a \u escape holds only four hex digits (a surrogate pair
+			// is not read back the same by every parser).
+			b.WriteRune(r)
 		case r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 || r == 0xFEFF || !unicode.IsPrint(r) && r != ' ':
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
