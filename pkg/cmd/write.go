@@ -209,13 +209,16 @@ func (w *writeOptions) write(ctx context.Context, what edit) error {
 		if errors.Is(err, errNotConfirmed) {
 			return &ExitError{Code: 1}
 		}
-		if errors.Is(err, context.Canceled) {
+		if errors.Is(err, context.Canceled) && !errors.As(err, new(*kube.UnknownOutcomeError)) {
+			// kube.Write read aws-auth again to be sure.
 			return errors.New("interrupted: aws-auth was not changed")
 		}
-		if isAPIError(err) {
-			return apiError(err, where, "update")
+		if res.Unanswered > 0 && !isAPIError(err) {
+			// Most likely the intent found its own change, stored by an
+			// attempt whose answer was lost, and declined to repeat it.
+			return fmt.Errorf("%w (an earlier attempt whose answer was lost may have made the change: check with 'kubectl eksaccess list')", err)
 		}
-		return err
+		return writeError(err, where)
 	}
 	switch {
 	case unchanged:
