@@ -621,7 +621,12 @@ func checkBytes(v *verdict, data map[string]string, res awsauth.Result, c awsaut
 			}
 			continue
 		}
-		ol, nl := lines(old), lines(nu)
+		// A byte-order mark belongs to the value, not to its first line:
+		// removing the first entry keeps it at the start.
+		if strings.HasPrefix(old, "\ufeff") != strings.HasPrefix(nu, "\ufeff") {
+			v.problems = append(v.problems, problem{catBytes, fmt.Sprintf("key %s: the byte-order mark at the start was added or lost", k)})
+		}
+		ol, nl := lines(strings.TrimPrefix(old, "\ufeff")), lines(strings.TrimPrefix(nu, "\ufeff"))
 		es := slices.Clone(edits[k])
 		slices.SortFunc(es, func(a, b awsauth.Edit) int { return a.OldStart - b.OldStart })
 		oi, ni := 0, 0 // 0-based next line

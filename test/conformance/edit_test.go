@@ -26,14 +26,10 @@ type knownBug struct {
 var knownBugs = []knownBug{
 	{"A-2", `/(json|flow|crlf-bom-json|edit-flow|edit-json)/`, catBytes},
 	{"A-2", `/(json|edit-json)/`, catRequote},
+	{"A-10", `/bom/.*user/alice`, catBytes},
 	{"A-3", `/(null-values|empty-document)/`, catBytes},
 	{"A-3", `/(null-values|empty-document)/`, catComment},
 	{"A-4", `/(comments-everywhere|edit-groupsflow|flow-groups-comment|gen-\d+)/`, catComment},
-	{"A-5", `/(bom|gen-05|gen-07|gen-29)/`, catRefusal},
-	{"A-6", `/(several-documents|edit-multidoc|fixture-multiple-documents)/`, catRefusal},
-	{"A-7", `/(numeric-username|fixture-numeric-values|fixture-wrong-types-objects|fixture-yaml11-booleans|fixture-misindented-dash)/`, catRefusal},
-	{"A-8", `/fixture-empty-lists/`, catRefusal},
-	{"A-9", `/fixture-mapaccounts-scalar/`, catMultiline},
 }
 
 type editStats struct {
@@ -50,6 +46,7 @@ func TestEditJudgedByAuthenticator(t *testing.T) {
 	docs := slices.Concat(handDocs, fileDocs(t), generatedDocs(40, 1))
 	st := &editStats{justified: sync2map{}}
 	used := make([]bool, len(knownBugs))
+	ran := make([]bool, len(knownBugs)) // a subtest in the marker's scope ran (-run may filter)
 	for _, d := range docs {
 		t.Run(d.name, func(t *testing.T) {
 			arns, accounts := targetsOf(d)
@@ -67,13 +64,16 @@ func TestEditJudgedByAuthenticator(t *testing.T) {
 				}
 				seen[f.String()] = true
 				t.Run(f.String(), func(t *testing.T) {
+					for i, kb := range knownBugs {
+						ran[i] = ran[i] || regexp.MustCompile(kb.name).MatchString(t.Name())
+					}
 					runEditCase(t, d.data, f, st, used)
 				})
 			}
 		})
 	}
 	for i, kb := range knownBugs {
-		if !used[i] {
+		if ran[i] && !used[i] {
 			t.Errorf("known bug %s (%s on %s) no longer reproduces: remove its marker", kb.id, kb.cat, kb.name)
 		}
 	}
