@@ -790,6 +790,9 @@ func applyUpdate(data map[string]string, m *Map, c Change, win *Entry, res Resul
 	}
 	var cands []candidate
 	if d.flow {
+		if cand, ok := d.flowUpdate(key, d.seq.Content[win.Index], want, win); ok {
+			cands = append(cands, cand)
+		}
 		t, err := d.rewriteBlock(func(seq *yamlv3.Node) {
 			setFields(seq.Content[win.Index], want, win.Username != username, !sameSet(groups, win.Groups))
 		})
@@ -906,8 +909,16 @@ func applyRemove(data map[string]string, m *Map, c Change) (Result, error) {
 				return res, fmt.Errorf("aws-auth %s: cannot locate %s in the text: edit it by hand, then check with 'kubectl eksaccess lint'", key, rm[0].Source())
 			}
 		}
+		if !ok && d.flow {
+			// In place first (JSON stays JSON), else rewritten in block style.
+			if cand, ok = d.flowDelete(key, rm); ok && verifyKey(m, key, cand.text, rm, nil, false) == nil {
+				cand.local = true
+			} else {
+				ok = false
+			}
+		}
 		if ok {
-			// verified on the entry's region
+			// verified
 		} else if d.flow {
 			t, err := d.rewriteBlock(func(seq *yamlv3.Node) {
 				var kept []*yamlv3.Node
@@ -942,7 +953,7 @@ func applyRemove(data map[string]string, m *Map, c Change) (Result, error) {
 		}
 		var spans []string
 		for _, e := range cand.edits {
-			if e.OldEnd >= e.OldStart && cand.notice == "" {
+			if e.OldEnd >= e.OldStart && cand.notice == "" && (d == nil || !d.flow) {
 				spans = append(spans, lineRange(e.OldStart, e.OldEnd))
 			}
 		}
@@ -1992,6 +2003,10 @@ func (d *keyDoc) updateInPlace(item *yamlv3.Node, sp span, style itemStyle, w wa
 					done = true
 				}
 			}
+			if r, ok := d.flowGroupRepls(v, w.groups, style.groupQ); ok && !done {
+				rs = append(rs, r...)
+				done = true
+			}
 			if !done {
 				if v.Kind == yamlv3.SequenceNode {
 					gs.groupFlow = v.Style&yamlv3.FlowStyle != 0
@@ -2298,4 +2313,307 @@ func (d *keyDoc) rewriteBlock(edit func(seq *yamlv3.Node)) (string, error) {
 		t += d.src[d.lines[d.end].start:]
 	}
 	return t, nil
+}
+
+// flowItems scans the flow collection whose '[' or '{' is at byte off and
+// returns the offset just after its closing bracket and each item's own
+// bytes [start,end): no spaces, commas or comments around it. ok is false
+// when the text does not scan (an unterminated quote or bracket).
+func flowItems(src string, off int) (end int, items [][2]int, ok bool) {
+	if off >= len(src) || src[off] != '[' && src[off] != '{' {
+		return 0, nil, false
+	}
+	depth, start, last := 0, -1, -1
+	closeItem := func() {
+		if start >= 0 {
+			items = append(items, [2]int{start, last})
+		}
+		start = -1
+	}
+	for i := off; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+			continue
+		case c == '#' && strings.IndexByte(" \t\r\n", src[i-1]) >= 0:
+			for i+1 < len(src) && src[i+1] != '\n' && src[i+1] != '\r' {
+				i++
+			}
+			continue
+		}
+		if depth == 1 && start < 0 && c != ',' && c != ']' && c != '}' {
+			start = i
+		}
+		switch c {
+		case '"':
+			j := i + 1
+			for ; j < len(src) && src[j] != '"'; j++ {
+				if src[j] == '\\' {
+					j++
+				}
+			}
+			if j >= len(src) {
+				return 0, nil, false
+			}
+			i = j
+		case '\'':
+			j := i + 1
+			for ; j < len(src); j++ {
+				if src[j] == '\'' {
+					if j+1 < len(src) && src[j+1] == '\'' {
+						j++
+						continue
+					}
+					break
+				}
+			}
+			if j >= len(src) {
+				return 0, nil, false
+			}
+			i = j
+		case '[', '{':
+			depth++
+		case ']', '}':
+			depth--
+			if depth == 0 {
+				closeItem()
+				return i + 1, items, true
+			}
+		case ',':
+			if depth == 1 {
+				closeItem()
+				continue
+			}
+		}
+		last = i + 1
+	}
+	return 0, nil, false
+}
+
+// flowSpans returns the byte extent of the flow collection n and of each of
+// its items (for a mapping: each "key: value" pair), checked against the
+// node tree.
+func (d *keyDoc) flowSpans(n *yamlv3.Node) (open, end int, items [][2]int, ok bool) {
+	if n.Line < 1 || n.Line > len(d.lines) {
+		return 0, 0, nil, false
+	}
+	open = d.offset(n.Line-1, n.Column)
+	end, items, ok = flowItems(d.src, open)
+	step := 1
+	if n.Kind == yamlv3.MappingNode {
+		step = 2
+	}
+	if !ok || len(items)*step != len(n.Content) {
+		return 0, 0, nil, false
+	}
+	for i, it := range items {
+		c := n.Content[i*step]
+		if c.Line < 1 || c.Line > len(d.lines) || d.offset(c.Line-1, c.Column) != it[0] {
+			return 0, 0, nil, false
+		}
+	}
+	return open, end, items, true
+}
+
+// flowListRepls turns the flow collection n into its items where keep is
+// true, followed by add (items already written), keeping the bytes of
+// every kept item and what lies between them: a deleted item takes its
+// comma with it, an added one goes after the last kept item.
+func (d *keyDoc) flowListRepls(n *yamlv3.Node, keep func(i int) bool, add []string) ([]repl, bool) {
+	open, end, items, ok := d.flowSpans(n)
+	if !ok {
+		return nil, false
+	}
+	lastKept := -1
+	for i := range items {
+		if keep(i) {
+			lastKept = i
+		}
+	}
+	if lastKept < 0 {
+		return []repl{{open + 1, end - 1, strings.Join(add, ", ")}}, true
+	}
+	var rs []repl
+	for i := 0; i < len(items); {
+		if keep(i) {
+			i++
+			continue
+		}
+		j := i
+		for j+1 < len(items) && !keep(j+1) {
+			j++
+		}
+		if j+1 < len(items) {
+			rs = append(rs, repl{items[i][0], items[j+1][0], ""})
+		} else {
+			rs = append(rs, repl{items[i-1][1], items[j][1], ""})
+		}
+		i = j + 1
+	}
+	if len(add) > 0 {
+		at := items[lastKept][1]
+		rs = append(rs, repl{at, at, ", " + strings.Join(add, ", ")})
+	}
+	return rs, true
+}
+
+// spliceRepls applies replacements and reports the lines they touch as one
+// edit.
+func (d *keyDoc) spliceRepls(rs []repl) (candidate, bool) {
+	if len(rs) == 0 {
+		return candidate{}, false
+	}
+	lo, hi := rs[0].from, rs[0].to
+	for _, r := range rs {
+		lo, hi = min(lo, r.from), max(hi, r.to)
+	}
+	// Whole lines deleted leave the line at hi as it was; anything else
+	// joins that line to the first one.
+	first, last := d.lineOf(lo), d.lineOf(hi)
+	if hi > lo && hi == d.lines[last].start && lo == d.lines[first].start {
+		last--
+	}
+	return d.applyRepls(rs, span{first, max(last, first)})
+}
+
+// flowDelete removes items of a flow-style key in place: JSON stays JSON,
+// flow stays flow.
+func (d *keyDoc) flowDelete(key string, rm []*Entry) (candidate, bool) {
+	rs, ok := d.flowListRepls(d.seq, func(i int) bool {
+		return !slices.ContainsFunc(rm, func(e *Entry) bool { return e.Index == i })
+	}, nil)
+	if !ok {
+		return candidate{}, false
+	}
+	c, ok := d.spliceRepls(rs)
+	for i := range c.edits {
+		c.edits[i].Key = key
+	}
+	return c, ok
+}
+
+// flowGroupRepls rewrites a groups value that is a flow list in place: the
+// groups kept keep their bytes (and their quoting), new ones are appended
+// in the quoting of the list's first item (q when it has none), and what
+// follows the list on its line (a comment) stays.
+func (d *keyDoc) flowGroupRepls(v *yamlv3.Node, groups []string, q quote) ([]repl, bool) {
+	if v.Kind != yamlv3.SequenceNode || v.Style&yamlv3.FlowStyle == 0 {
+		return nil, false
+	}
+	var have []string
+	for _, it := range v.Content {
+		if it.Kind != yamlv3.ScalarNode {
+			return nil, false
+		}
+		have = append(have, it.Value)
+	}
+	if len(v.Content) > 0 {
+		q = quoteOf(v.Content[0])
+	}
+	var add []string
+	for _, g := range groups {
+		if !slices.Contains(have, g) {
+			add = append(add, scalar(g, q))
+		}
+	}
+	return d.flowListRepls(v, func(i int) bool {
+		return slices.Contains(groups, have[i]) && slices.Index(have, have[i]) == i
+	}, add)
+}
+
+// flowUpdate changes the username and groups of one item of a flow-style
+// key in place, keeping every other byte: JSON stays JSON.
+func (d *keyDoc) flowUpdate(key string, item *yamlv3.Node, w wantEntry, old *Entry) (candidate, bool) {
+	if item.Kind != yamlv3.MappingNode || item.Style&yamlv3.FlowStyle == 0 || len(item.Content) < 2 {
+		return candidate{}, false
+	}
+	_, _, pairs, ok := d.flowSpans(item)
+	if !ok {
+		return candidate{}, false
+	}
+	keyQ := quoteOf(item.Content[0])
+	valQ := keyQ
+	find := func(field string) int {
+		at := -1
+		for i := 0; i+1 < len(item.Content); i += 2 {
+			if fieldOf(item.Content[i].Value) == field && item.Content[i].Kind == yamlv3.ScalarNode {
+				if at >= 0 {
+					at = -2 // written twice: leave it to the block rewrite
+				} else {
+					at = i
+				}
+			}
+		}
+		return at
+	}
+	var rs []repl
+	var added []string
+	valueSpan := func(i int) (int, int, bool) {
+		v := item.Content[i+1]
+		from := d.offset(v.Line-1, v.Column)
+		if v.Kind == yamlv3.ScalarNode {
+			if isEmptyNode(v) {
+				return 0, 0, false
+			}
+			end, ok := d.scalarEnd(v)
+			return from, end, ok
+		}
+		end, _, ok := flowItems(d.src, from)
+		return from, end, ok
+	}
+	if w.username != old.Username {
+		switch i := find("username"); {
+		case i == -2:
+			return candidate{}, false
+		case i < 0:
+			if w.username != "" {
+				added = append(added, keyText("username", keyQ)+": "+scalar(w.username, valQ))
+			}
+		default:
+			from, to, ok := valueSpan(i)
+			if !ok {
+				return candidate{}, false
+			}
+			q := valQ
+			if v := item.Content[i+1]; v.Kind == yamlv3.ScalarNode && v.Tag == "!!str" {
+				q = quoteOf(v)
+			}
+			rs = append(rs, repl{from, to, scalar(w.username, q)})
+		}
+	}
+	if !sameSet(w.groups, old.Groups) {
+		switch i := find("groups"); {
+		case i == -2:
+			return candidate{}, false
+		case i < 0:
+			gs := make([]string, len(w.groups))
+			for j, g := range w.groups {
+				gs[j] = scalar(g, valQ)
+			}
+			added = append(added, keyText("groups", keyQ)+": ["+strings.Join(gs, ", ")+"]")
+		default:
+			if r, ok := d.flowGroupRepls(item.Content[i+1], w.groups, valQ); ok {
+				rs = append(rs, r...)
+				break
+			}
+			from, to, ok := valueSpan(i)
+			if !ok {
+				return candidate{}, false
+			}
+			gs := make([]string, len(w.groups))
+			for j, g := range w.groups {
+				gs[j] = scalar(g, valQ)
+			}
+			rs = append(rs, repl{from, to, "[" + strings.Join(gs, ", ") + "]"})
+		}
+	}
+	if len(added) > 0 {
+		at := pairs[len(pairs)-1][1]
+		rs = append(rs, repl{at, at, ", " + strings.Join(added, ", ")})
+	}
+	c, ok := d.spliceRepls(rs)
+	for i := range c.edits {
+		c.edits[i].Key = key
+	}
+	return c, ok
 }

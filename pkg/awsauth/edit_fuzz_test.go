@@ -169,7 +169,41 @@ func FuzzEdit(f *testing.F) {
 				t.Fatalf("flow append is not a pure insertion:\n%q\n%q", o, n)
 			}
 		}
-		if !flowRewrite && !res.Created {
+		// A flow-style key edited in place: the bytes that changed lie
+		// inside the target items and the separators around them, never
+		// inside another item.
+		inPlaceFlow := false
+		if d, err := analyze(data[res.Key]); err == nil && d.flow && !flowRewrite && !res.Created && len(d.seq.Content) > 0 {
+			if _, _, items, ok := d.flowSpans(d.seq); ok {
+				inPlaceFlow = true
+				o, n := data[res.Key], res.Data[res.Key]
+				p := 0
+				for p < len(o) && p < len(n) && o[p] == n[p] {
+					p++
+				}
+				q := 0
+				for q < len(o)-p && q < len(n)-p && o[len(o)-1-q] == n[len(n)-1-q] {
+					q++
+				}
+				for i, it := range items {
+					var e *Entry
+					for _, x := range before.Entries {
+						if x.Key == res.Key && x.Index == i {
+							e = x
+						}
+					}
+					if e != nil && slices.Contains(gone, e) {
+						continue
+					}
+					// The changed region [p, len(o)-q) may touch an item's edge
+					// (an append after it), not its inside.
+					if p < it[1] && len(o)-q > it[0] && !(c.Op == OpAdd && p == it[1]) {
+						t.Fatalf("in-place flow edit changes bytes %d-%d, inside item %d (%d-%d), which is not the target\nchange %+v\nbefore %q\nafter  %q", p, len(o)-q, i, it[0], it[1], c, o, n)
+					}
+				}
+			}
+		}
+		if !flowRewrite && !res.Created && !inPlaceFlow {
 			for _, ed := range res.Edits {
 				for _, e := range before.Entries {
 					if e.Key != ed.Key || e.Line == 0 {
@@ -177,7 +211,7 @@ func FuzzEdit(f *testing.F) {
 					}
 					inside := e.Line >= ed.OldStart && e.Line <= ed.OldEnd
 					if inside && !slices.Contains(gone, e) {
-						t.Fatalf("edit %+v covers %s, which is not the target", ed, e.Source())
+						t.Fatalf("edit %+v covers %s, which is not the target\nchange %+v\nbefore %q\nafter  %q", ed, e.Source(), c, data[res.Key], res.Data[res.Key])
 					}
 				}
 				if c.Op == OpAdd && ed.OldEnd < ed.OldStart {
@@ -193,7 +227,7 @@ func FuzzEdit(f *testing.F) {
 					continue
 				}
 				if !slices.ContainsFunc(res.Edits, func(ed Edit) bool { return ed.Key == e.Key && e.Line >= ed.OldStart && e.Line <= ed.OldEnd }) {
-					t.Fatalf("%s changed but no edit covers it: %+v", e.Source(), res.Edits)
+					t.Fatalf("%s changed but no edit covers it: %+v\nchange %+v\nbefore %q\nafter  %q", e.Source(), res.Edits, c, data[res.Key], res.Data[res.Key])
 				}
 			}
 		}
