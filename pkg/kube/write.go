@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
@@ -26,13 +27,14 @@ const FieldManager = "kubectl-eksaccess"
 
 // ConflictBackoff bounds the re-reads after a 409 Conflict. Every conflict
 // means another writer succeeded, so with N writers at once N-1 retries
-// always suffice: 20 tries, 10 ms growing ×1.5 up to 500 ms, with jitter
-// up to +100% so that the losers spread out (at most ~12 s in all).
-var ConflictBackoff = wait.Backoff{Steps: 20, Duration: 10 * time.Millisecond, Factor: 1.5, Jitter: 1}
+// always suffice: 100 tries (a hundred writers at once), 10 ms growing
+// ×1.5 up to maxWait, each wait drawn at random between half and 1.5 times
+// that, so that the losers spread out (at most about a minute in all).
+var ConflictBackoff = wait.Backoff{Steps: 100, Duration: 10 * time.Millisecond, Factor: 1.5}
 
-// maxConflictWait caps one wait of ConflictBackoff. (wait.Backoff's own Cap
-// would also end the retries once reached.)
-const maxConflictWait = 500 * time.Millisecond
+// maxWait caps the base of one wait of ConflictBackoff or TransientBackoff.
+// (wait.Backoff's own Cap would also end the retries once reached.)
+const maxWait = 500 * time.Millisecond
 
 // Intent computes the new data from the current ConfigMap (nil when
 // aws-auth does not exist). It is called again, on a fresh read, after
@@ -43,8 +45,8 @@ type Intent func(current *corev1.ConfigMap) (map[string]string, error)
 // TransientBackoff bounds the retries after a failure that may pass: a
 // 5xx or 429 answer that client-go did not already retry (it retries those
 // that carry Retry-After, up to 10 times), a connection reset, a timeout.
-// 5 tries, 200 ms doubling, with jitter (about 3 s in all).
-var TransientBackoff = wait.Backoff{Steps: 5, Duration: 200 * time.Millisecond, Factor: 2, Jitter: 0.5}
+// 5 tries, 200 ms doubling up to maxWait, with jitter (about 2 s in all).
+var TransientBackoff = wait.Backoff{Steps: 5, Duration: 200 * time.Millisecond, Factor: 2}
 
 // verifyTimeout bounds the read that learns the outcome of a write whose
 // context was cancelled (Ctrl-C) while the request was in flight.
@@ -203,16 +205,19 @@ func interrupted(ctx context.Context, c corev1client.ConfigMapsGetter, res *Writ
 	return *res, ctx.Err()
 }
 
-// wait1 sleeps the next step of b, capped at maxConflictWait; false when b
-// is spent or ctx is done.
+// wait1 sleeps the next step of b, capped at maxWait, with jitter: a
+// random time between half and 1.5 times it. It returns false when b is
+// spent or ctx is done.
 func wait1(ctx context.Context, b *wait.Backoff) bool {
 	if b.Steps <= 1 {
 		return false
 	}
+	d := min(b.Step(), maxWait)
+	d = d/2 + rand.N(d+1)
 	select {
 	case <-ctx.Done():
 		return false
-	case <-time.After(min(b.Step(), maxConflictWait)):
+	case <-time.After(d):
 		return true
 	}
 }
