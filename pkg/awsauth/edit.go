@@ -468,7 +468,8 @@ func applyAdd(data map[string]string, m *Map, c Change) (Result, error) {
 		last := -1
 		dash := 0
 		if d != nil {
-			last = d.lastNonBlank(len(d.lines))
+			// In the first document: later ones are not read.
+			last = d.lastNonBlank(d.end)
 		} else {
 			d = &keyDoc{src: text, lines: splitLines(text), eol: eolOf(text)}
 			last = d.lastNonBlank(len(d.lines))
@@ -480,9 +481,10 @@ func applyAdd(data map[string]string, m *Map, c Change) (Result, error) {
 		cands = append(cands, candidate{text: t, edits: []Edit{e}})
 	case d.seq == nil:
 		if d.root.Kind == yamlv3.ScalarNode && d.root.Tag == "!!null" {
-			lines := renderItem(defaultStyle(c.Kind, 0), c.Kind, want)
-			res.Notices = append(res.Notices, fmt.Sprintf("%s held only '%s', which maps nobody: replaced it with a list", key, strings.TrimSpace(text)))
-			cands = append(cands, candidate{text: strings.Join(lines, d.eol) + d.eol, edits: []Edit{{Key: key, OldStart: 1, OldEnd: len(d.lines), NewStart: 1, NewEnd: len(lines)}}})
+			if cand, ok := d.replaceNull(key, c.Kind, want); ok {
+				res.Notices = append(res.Notices, fmt.Sprintf("%s held only '%s', which maps nobody: replaced it with a list", key, d.root.Value))
+				cands = append(cands, cand)
+			}
 			break
 		}
 		return res, fmt.Errorf("aws-auth %s: the value is not a YAML list, so nothing can be appended to it: fix it first or run 'kubectl eksaccess lint'", key)
@@ -499,7 +501,7 @@ func applyAdd(data map[string]string, m *Map, c Change) (Result, error) {
 		}
 	default:
 		st := d.learnStyle(c.Kind)
-		last := d.lastNonBlank(d.end)
+		last := d.appendLine()
 		for _, quoteAll := range []bool{false, true} {
 			s := st
 			if quoteAll {
@@ -578,7 +580,7 @@ func fastAppend(m *Map, key, text string, kind Kind, want wantEntry) (candidate,
 		return candidate{}, false
 	}
 	st := d.learnStyle(kind)
-	at := d.lastNonBlank(d.end)
+	at := d.appendLine()
 	for _, quoteAll := range []bool{false, true} {
 		s := st
 		if quoteAll {
@@ -1320,6 +1322,25 @@ func analyze(src string) (*keyDoc, error) {
 	if err := yamlv3.NewDecoder(strings.NewReader(src)).Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("the YAML does not parse: %s", oneLineMsg(err.Error()))
 	}
+	if len(doc.Content) == 1 && doc.Content[0].Kind == yamlv3.ScalarNode && doc.Content[0].Tag == "!!null" && doc.Content[0].Value == "" {
+		doc.Content = nil // an empty document, placed at the marker after it
+	}
+	if len(doc.Content) == 0 {
+		// An empty first document (only comments, or markers): it ends
+		// at the next '---' or at a '...'.
+		started := false
+		for i := range d.lines {
+			if !d.docMarker(i) {
+				continue
+			}
+			if strings.HasPrefix(d.text(i), "---") && !started {
+				started = true
+				continue
+			}
+			d.end = i
+			break
+		}
+	}
 	if len(doc.Content) == 1 {
 		d.root = doc.Content[0]
 		if d.root.Kind == yamlv3.SequenceNode {
@@ -1543,11 +1564,101 @@ func (d *keyDoc) insertAfter(after int, lines []string) (string, Edit) {
 	return d.src[:l.next] + strings.Join(lines, brk) + brk + d.src[l.next:], e
 }
 
+// appendLine returns the line after which a new item is appended to a
+// block list: after the last item's own lines and the comments indented
+// under it, but before the comments and blank lines that close the list
+// (a note about the list, or the comment of an entry removed since), so
+// no other entry's comment ends up above the new one.
+func (d *keyDoc) appendLine() int {
+	last := d.lastNonBlank(d.end)
+	spans, err := d.itemSpans()
+	if err != nil || len(spans) == 0 {
+		return last
+	}
+	end := spans[len(spans)-1].end
+	if end >= last {
+		return last
+	}
+	col := d.seq.Column - 1
+	for i := end + 1; i <= last; i++ {
+		t := d.text(i)
+		s := strings.TrimLeft(t, " ")
+		if s == "" || s[0] != '#' || len(t)-len(s) <= col {
+			break
+		}
+		end = i
+	}
+	return end
+}
+
+// replaceNull replaces the null ('null', '~') that is a key's first
+// document with a list of one new item, keeping every other byte: the
+// comments around it and later documents.
+func (d *keyDoc) replaceNull(key string, kind Kind, w wantEntry) (candidate, bool) {
+	n := d.root
+	if n.Line < 1 || n.Line > len(d.lines) {
+		return candidate{}, false
+	}
+	li := n.Line - 1
+	l := d.lines[li]
+	off := d.offset(li, n.Column)
+	end := off + len(n.Value)
+	if n.Value == "" || end > l.end || d.src[off:end] != n.Value {
+		return candidate{}, false
+	}
+	brk := d.src[l.end:l.next]
+	if brk == "" {
+		brk = d.eol
+	}
+	var t string
+	var e Edit
+	if lead := d.src[l.start:off]; strings.Trim(lead, " ") == "" {
+		// The null starts its line: the item's first line takes its place
+		// (a comment after it stays on that line), the others follow.
+		lines := renderItem(defaultStyle(kind, len(lead)), kind, w)
+		rest := ""
+		if len(lines) > 1 {
+			rest = brk + strings.Join(lines[1:], brk)
+		}
+		t = d.src[:l.start] + lines[0] + d.src[end:l.end] + rest + d.src[l.end:]
+		e = Edit{Key: key, OldStart: li + 1, OldEnd: li + 1, NewStart: li + 1, NewEnd: li + len(lines)}
+	} else {
+		// After a marker ('--- ~'): the null goes, the list follows the line.
+		from := off
+		for from > l.start && d.src[from-1] == ' ' {
+			from--
+		}
+		lines := renderItem(defaultStyle(kind, 0), kind, w)
+		t = d.src[:from] + d.src[end:l.end] + brk + strings.Join(lines, brk) + d.src[l.end:]
+		if d.src[l.end:l.next] == "" {
+			t = d.src[:from] + d.src[end:l.end] + brk + strings.Join(lines, brk)
+		}
+		e = Edit{Key: key, OldStart: li + 1, OldEnd: li + 1, NewStart: li + 1, NewEnd: li + 1 + len(lines)}
+	}
+	return candidate{text: t, edits: []Edit{e}}, true
+}
+
 // deleteItems removes whole items of a block sequence.
 func (d *keyDoc) deleteItems(key string, rm []*Entry) (candidate, bool) {
 	spans, err := d.itemSpans()
 	if err != nil {
 		return candidate{}, false
+	}
+	// Comment lines indented under an item are its own: they go with it.
+	col := d.seq.Column - 1
+	for i := range spans {
+		limit := d.end
+		if i+1 < len(spans) {
+			limit = spans[i+1].start
+		}
+		for j := spans[i].end + 1; j < limit; j++ {
+			t := d.text(j)
+			s := strings.TrimLeft(t, " ")
+			if s == "" || s[0] != '#' || len(t)-len(s) <= col {
+				break
+			}
+			spans[i].end = j
+		}
 	}
 	idx := make([]int, 0, len(rm))
 	for _, e := range rm {
