@@ -2420,6 +2420,9 @@ func (d *keyDoc) rewriteBlock(edit func(seq *yamlv3.Node)) (string, error) {
 	if d.eol != "\n" {
 		t = strings.ReplaceAll(t, "\n", d.eol)
 	}
+	if len(d.lines) > 0 {
+		t = d.src[:d.lines[0].start] + t // a byte-order mark stays first
+	}
 	if d.end < len(d.lines) {
 		t += d.src[d.lines[d.end].start:]
 	}

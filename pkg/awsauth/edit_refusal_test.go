@@ -93,6 +93,18 @@ func TestEditRefusals(t *testing.T) {
 			want: map[string]string{KeyUsers: "\ufeff# none yet\n- userarn: arn:aws:iam::111122223333:user/u\n  username: u\n  groups:\n    - g\n"},
 		},
 		{
+			name: "BOM: JSON value, remove",
+			data: map[string]string{KeyUsers: "\ufeff[{\"userarn\": \"arn:aws:iam::111122223333:user/alice\", \"username\": \"alice\"}, {\"userarn\": \"arn:aws:iam::111122223333:user/bob\"}]\n"},
+			op:   "remove arn:aws:iam::111122223333:user/alice",
+			want: map[string]string{KeyUsers: "\ufeff[{\"userarn\": \"arn:aws:iam::111122223333:user/bob\"}]\n"},
+		},
+		{
+			name: "BOM: JSON value, update",
+			data: map[string]string{KeyUsers: "\ufeff[{\"userarn\": \"arn:aws:iam::111122223333:user/alice\", \"username\": \"alice\"}]\n"},
+			op:   "add arn:aws:iam::111122223333:user/alice --group devs",
+			want: map[string]string{KeyUsers: "\ufeff[{\"userarn\": \"arn:aws:iam::111122223333:user/alice\", \"username\": \"alice\", \"groups\": [\"devs\"]}]\n"},
+		},
+		{
 			name: "the only entry of the first of two documents",
 			data: map[string]string{KeyRoles: admin + "---\n- rolearn: arn:aws:iam::111122223333:role/Ignored\n"},
 			op:   "remove arn:aws:iam::111122223333:role/Admin",
