@@ -29,6 +29,8 @@ type ListOptions struct {
 	NoHeaders bool
 
 	principal *awsauth.Principal
+	// identity is who --arn is, as the authenticator renders it.
+	identity *output.Identity
 }
 
 // NewCmdList builds `kubectl eksaccess list`.
@@ -131,6 +133,7 @@ func (o *ListOptions) awsAuthRows(m *awsauth.Map, where string, say bool) []*aws
 	}
 	entries = nil
 	match := m.Lookup(*o.principal, "")
+	o.identity = awsAuthIdentity(o.ARN, *o.principal, match)
 	switch {
 	case match == nil:
 		if say {
@@ -159,6 +162,7 @@ func (o *ListOptions) awsAuthRows(m *awsauth.Map, where string, say bool) []*aws
 func (o *ListOptions) printAWSAuth(m *awsauth.Map, where string) error {
 	entries := o.awsAuthRows(m, where, true)
 	list := output.NewMappingList(where, m, entries)
+	list.Identity = o.identity
 	if o.Output == "json" || o.Output == "yaml" {
 		return output.Print(o.Out, o.Output, list)
 	}
@@ -214,7 +218,16 @@ func (o *ListOptions) printCombined(m *awsauth.Map, where string, cl *eksCluster
 			fmt.Fprintf(o.ErrOut, "No access entry maps %s: in API mode EKS answers 401 Unauthorized.\n", o.ARN)
 		}
 	}
+	if o.principal != nil {
+		switch {
+		case entry != nil:
+			o.identity = accessEntryIdentity(o.ARN, *o.principal, entry)
+		case !cl.AWSAuth():
+			o.identity = &output.Identity{ARN: o.ARN, CanonicalARN: o.principal.Canonical, Groups: []string{}, Reason: "no access entry maps it, and aws-auth is ignored in API mode"}
+		}
+	}
 	base := output.NewMappingList(where, m, rows)
+	base.Identity = o.identity
 	list := output.NewAccessList(base, output.ClusterInfo{Name: cl.Name, Region: cl.Region, AuthenticationMode: cl.AuthenticationMode, AccessEntriesRead: cl.AccessEntries()})
 	byKey := map[string]int{}
 	for _, e := range entries {
@@ -274,6 +287,38 @@ func (o *ListOptions) printCombined(m *awsauth.Map, where string, cl *eksCluster
 		return nil
 	}
 	return output.AccessTable(o.Out, list.Items, o.Output == "wide", o.NoHeaders)
+}
+
+// awsAuthIdentity is the identity aws-auth gives a caller (match is nil when
+// no entry maps it).
+func awsAuthIdentity(arn string, p awsauth.Principal, match *awsauth.Match) *output.Identity {
+	id := &output.Identity{ARN: arn, CanonicalARN: p.Canonical, Groups: []string{}}
+	switch {
+	case match == nil:
+		id.Reason = "no entry of aws-auth maps it"
+	case match.RenderErr != "":
+		id.Via = match.Entry.Source()
+		id.Reason = "the entry matches, but the authenticator refuses the caller: " + match.RenderErr
+	default:
+		id.Authenticated = true
+		id.Username, id.Groups, id.Via = match.Username, match.Groups, match.Entry.Source()
+		id.Random = len(match.Candidates) > 0
+	}
+	return id
+}
+
+// accessEntryIdentity is the identity an access entry gives a caller: EKS
+// renders the same templates in its username as the authenticator does.
+func accessEntryIdentity(arn string, p awsauth.Principal, e *accessentry.Entry) *output.Identity {
+	id := &output.Identity{ARN: arn, CanonicalARN: p.Canonical, Groups: []string{}, Via: output.SourceAccessEntry}
+	user, err := awsauth.Render(e.Username, p, "")
+	if err != nil {
+		id.Reason = fmt.Sprintf("the access entry matches, but its username %q does not render: %v", e.Username, err)
+		return id
+	}
+	id.Authenticated, id.Username = true, user
+	id.Groups = append(id.Groups, e.Groups...)
+	return id
 }
 
 func clusterLabel(cl *eksCluster) string {

@@ -46,12 +46,13 @@ type AccessList struct {
 	Source          string      `json:"source"`
 	Keys            []KeyState  `json:"keys"`
 	Cluster         ClusterInfo `json:"cluster"`
+	Identity        *Identity   `json:"identity,omitempty"`
 	Items           []Access    `json:"items"`
 }
 
 // NewAccessList starts the combined list from the aws-auth one.
 func NewAccessList(l *MappingList, c ClusterInfo) *AccessList {
-	return &AccessList{TypeMeta: l.TypeMeta, Source: l.Source, Keys: l.Keys, Cluster: c, Items: []Access{}}
+	return &AccessList{TypeMeta: l.TypeMeta, Source: l.Source, Keys: l.Keys, Cluster: c, Identity: l.Identity, Items: []Access{}}
 }
 
 func (o *AccessList) DeepCopyObject() runtime.Object { return deepCopy(o, &AccessList{}) }

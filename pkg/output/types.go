@@ -50,7 +50,31 @@ type MappingList struct {
 	// Source names what was read: a context's live ConfigMap or a file.
 	Source string     `json:"source"`
 	Keys   []KeyState `json:"keys"`
-	Items  []Mapping  `json:"items"`
+	// Identity is set by --arn: who that caller is, as the authenticator
+	// renders it (templates expanded), beside the raw entries in Items.
+	Identity *Identity `json:"identity,omitempty"`
+	Items    []Mapping `json:"items"`
+}
+
+// Identity is the Kubernetes identity a caller ARN gets: the username and
+// groups after the authenticator has rendered the entry's templates
+// ({{AccountID}}, {{SessionName}}...), and where they come from.
+type Identity struct {
+	// ARN is the caller as given; CanonicalARN is what the authenticator
+	// matches (a role session becomes its role, without the path).
+	ARN          string `json:"arn"`
+	CanonicalARN string `json:"canonicalARN"`
+	// Authenticated is false when EKS answers 401 Unauthorized.
+	Authenticated bool     `json:"authenticated"`
+	Username      string   `json:"username,omitempty"`
+	Groups        []string `json:"groups"`
+	// Via names the mapping that applies: "mapRoles line 7", "access-entry".
+	Via string `json:"via,omitempty"`
+	// Random is set when several entries match and the authenticator picks
+	// one at random on each request (case-variant mapUsers duplicates).
+	Random bool `json:"random,omitempty"`
+	// Reason says why the caller is not authenticated.
+	Reason string `json:"reason,omitempty"`
 }
 
 // FindingList is what `lint -o json|yaml` prints.
