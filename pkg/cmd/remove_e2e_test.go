@@ -21,12 +21,12 @@ func TestE2ERemoveRevokes(t *testing.T) {
 	c := cluster.Get(t)
 	const node = "- rolearn: arn:aws:iam::111122223333:role/node\n  username: system:node:{{EC2PrivateDNSName}}\n  groups:\n    - system:bootstrappers\n    - system:nodes\n"
 	for _, tc := range []struct {
-		name     string
-		data     map[string]string
-		args     []string
-		code     int
-		stderr   string
-		after    map[string]string
+		name      string
+		data      map[string]string
+		args      []string
+		code      int
+		stderr    string
+		after     map[string]string
 		unwritten bool
 	}{
 		{
@@ -58,10 +58,10 @@ func TestE2ERemoveRevokes(t *testing.T) {
 			unwritten: true,
 		},
 		{
-			name: "every copy of an account",
-			data: map[string]string{awsauth.KeyRoles: node, awsauth.KeyAccounts: "- \"111122223333\"\n- \"444455556666\"\n- 111122223333\n"},
-			args: []string{"remove", "--account", "111122223333", "--yes"},
-			code: 0,
+			name:  "every copy of an account",
+			data:  map[string]string{awsauth.KeyRoles: node, awsauth.KeyAccounts: "- \"111122223333\"\n- \"444455556666\"\n- 111122223333\n"},
+			args:  []string{"remove", "--account", "111122223333", "--yes"},
+			code:  0,
 			after: map[string]string{awsauth.KeyRoles: node, awsauth.KeyAccounts: "- \"444455556666\"\n"},
 		},
 	} {
