@@ -2458,6 +2458,12 @@ func flowItems(src string, off int) (end int, items [][2]int, ok bool) {
 		if depth == 1 && start < 0 && c != ',' && c != ']' && c != '}' {
 			start = i
 		}
+		// A quote opens a quoted scalar only where a token starts; inside
+		// a plain scalar (a"b) it is a character like any other.
+		if (c == '"' || c == '\'') && strings.IndexByte("[{,: \t\r\n", src[i-1]) < 0 {
+			last = i + 1
+			continue
+		}
 		switch c {
 		case '"':
 			j := i + 1

@@ -174,8 +174,8 @@ func FuzzEdit(f *testing.F) {
 		// inside another item.
 		inPlaceFlow := false
 		if d, err := analyze(data[res.Key]); err == nil && d.flow && !flowRewrite && !res.Created && len(d.seq.Content) > 0 {
+			inPlaceFlow = true
 			if _, _, items, ok := d.flowSpans(d.seq); ok {
-				inPlaceFlow = true
 				o, n := data[res.Key], res.Data[res.Key]
 				p := 0
 				for p < len(o) && p < len(n) && o[p] == n[p] {
