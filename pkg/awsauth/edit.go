@@ -512,11 +512,16 @@ func applyAdd(data map[string]string, m *Map, c Change) (Result, error) {
 			cands = append(cands, candidate{text: t, edits: []Edit{e}})
 		}
 	}
+	var targetErr *targetError
 	for _, cand := range cands {
 		if err := verifyKey(m, key, cand.text, nil, &want, st.Err != ""); err != nil {
+			errors.As(err, &targetErr)
 			continue
 		}
 		return finishAdd(data, key, cand, res, st), nil
+	}
+	if targetErr != nil {
+		return res, fmt.Errorf("aws-auth %s: the new entry for %s cannot be written as asked, %s: edit it by hand, then check with 'kubectl eksaccess lint'", key, c.ARN, targetErr.why)
 	}
 	return res, fmt.Errorf("aws-auth %s: cannot append %s without changing how other entries load: edit it by hand, then check with 'kubectl eksaccess lint'", key, c.ARN)
 }
