@@ -355,9 +355,8 @@ func (s *Sandbox) seedCluster(ctx context.Context) error {
 	return err
 }
 
-// profile describes one persona's AWS profile.
-func (s *Sandbox) profiles() map[string]string {
-	region := s.State.Region
+// profiles describes each persona's AWS profile.
+func profiles(region string) map[string]string {
 	out := map[string]string{}
 	for _, u := range []string{"cluster_creator", "designated_user", "assume_role_user"} {
 		out[u] = fmt.Sprintf("[profile %s]\nregion = %s\n", u, region)
@@ -367,21 +366,25 @@ func (s *Sandbox) profiles() map[string]string {
 	return out
 }
 
-func (s *Sandbox) writeAWSFiles() error {
+func (s *Sandbox) writeAWSFiles() error { return WriteAWSFiles(s.State, s.AWSConfig, s.AWSCredentials) }
+
+// WriteAWSFiles writes the AWS config (a profile per persona) and the
+// shared credentials (every IAM user's key) of a state.
+func WriteAWSFiles(st *fakeaws.State, configFile, credentialsFile string) error {
 	var cfg, creds strings.Builder
-	profiles := s.profiles()
+	ps := profiles(st.Region)
 	for _, p := range Personas {
-		cfg.WriteString(profiles[p] + "\n")
+		cfg.WriteString(ps[p] + "\n")
 	}
-	users := s.State.Users()
+	users := st.Users()
 	sort.Slice(users, func(i, j int) bool { return users[i].Name < users[j].Name })
 	for _, u := range users {
 		fmt.Fprintf(&creds, "[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n", u.Name, u.AccessKeyID, u.Secret)
 	}
-	if err := os.WriteFile(s.AWSConfig, []byte(cfg.String()), 0o600); err != nil {
+	if err := os.WriteFile(configFile, []byte(cfg.String()), 0o600); err != nil {
 		return err
 	}
-	return os.WriteFile(s.AWSCredentials, []byte(creds.String()), 0o600)
+	return os.WriteFile(credentialsFile, []byte(creds.String()), 0o600)
 }
 
 func (s *Sandbox) writeKubeconfig(command []string) error {
