@@ -169,7 +169,7 @@ func (o *RemoveOptions) Run(cmd *cobra.Command) error {
 			fmt.Fprintf(o.ErrOut, "Warning: %s; kept because of --allow-account\n", msg)
 			return nil
 		}
-		return fmt.Errorf("%s: the entries were removed but it is not revoked: remove the account with 'kubectl eksaccess remove --account %s', or pass --allow-account to accept it", msg, a.ARN)
+		return fmt.Errorf("%s, so removing its entries does not revoke it: remove the account with 'kubectl eksaccess remove --account %s', or pass --allow-account to accept it", msg, a.ARN)
 	}
 	return nil
 }
