@@ -3,7 +3,8 @@
 # cached; its first install takes ~30 s from the Go module proxy):
 #  1. actionlint passes on .github/workflows (hack/actionlint.sh)
 #  2. a deliberately broken copy of each workflow fails it, each for the reason planted
-#  3. release.yml pins the same goreleaser and krew as hack/krew-test.sh
+#  3. release.yml pins the same goreleaser and krew as hack/krew-test.sh, and both workflows the Go
+#     release go.mod names
 #  4. hack/release-notes.sh extracts a tag's CHANGELOG section (fixture cases, and the real
 #     CHANGELOG.md's [Unreleased]), and refuses a missing or empty section
 #  5. hack/update-krew-index.sh writes plugins/eksaccess.yaml into a new index repository, commits
@@ -50,7 +51,7 @@ broken() {
 }
 broken ci.yml 's/runner\.os/runner.oss/' 'property "oss" is not defined' 'a misspelt context property'
 broken ci.yml 's/^    runs-on:/    run-on:/' 'unexpected key "run-on"' 'a misspelt job key'
-broken ci.yml 's/go-version-file:/go-version-files:/' 'input "go-version-files" is not defined in action "actions/setup-go@v6"' 'an unknown action input'
+broken ci.yml 's/check-latest:/checks-latest:/' 'input "checks-latest" is not defined in action "actions/setup-go@v6"' 'an unknown action input'
 broken release.yml 's/^    tags:/    tag:/' 'unexpected key "tag" for "push" section' 'a misspelt trigger filter'
 broken release.yml 's/args: release/arg: release/' 'input "arg" is not defined' 'a misspelt goreleaser-action input'
 broken release.yml 's/vars\.KREW_CENTRAL_INDEX/var.KREW_CENTRAL_INDEX/' 'undefined variable "var"' 'an unknown context'
@@ -61,11 +62,17 @@ else
   echo "note: no shellcheck on PATH: the run: script case is skipped"
 fi
 
-echo "== 3. release.yml pins the tools hack/krew-test.sh tests"
+echo "== 3. the workflows pin the goreleaser and krew hack/krew-test.sh tests, and go.mod's Go"
 for pin in GORELEASER_VERSION KREW_VERSION; do
   want=$(sed -n "s/^$pin=//p" hack/krew-test.sh)
   got=$(sed -n "s/^  $pin: *//p" .github/workflows/release.yml)
   if [[ -n $want && $got == "$want" ]]; then ok "$pin $got"; else bad "$pin: release.yml has '$got', hack/krew-test.sh '$want': make them the same"; fi
+done
+
+gomod=$(sed -n 's/^go \([0-9]*\.[0-9]*\).*/\1/p' go.mod)
+for wf in .github/workflows/*.yml; do
+  got=$(sed -n "s/^ *go-version: *'\{0,1\}\([^']*\)'\{0,1\}$/\1/p" "$wf")
+  if [[ -n $got && $got == "$gomod.x" ]]; then ok "$wf: Go $got (go.mod: go $gomod)"; else bad "$wf: go-version '$got', want '$gomod.x' as go.mod says: make them the same"; fi
 done
 
 echo "== 4. hack/release-notes.sh"
