@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"io"
+	"log"
 	"net/http"
 	"net/url"
 	"os"
@@ -16,6 +18,7 @@ import (
 	"github.com/eksaccess/kubectl-eksaccess/test/sandbox"
 	"github.com/eksaccess/kubectl-eksaccess/test/sandbox/awstoken"
 	"github.com/eksaccess/kubectl-eksaccess/test/sandbox/fakeaws"
+	"github.com/eksaccess/kubectl-eksaccess/test/sandbox/webhook"
 )
 
 // needAWS is the real AWS CLI (awscli 1.x with botocore that knows access
@@ -245,5 +248,51 @@ func TestTokenRoleARNMatchesAWSCLI(t *testing.T) {
 	}
 	if got := a.caller(t, cu, sandbox.ClusterName); got != want {
 		t.Errorf("session token: STS says %s, want %s", got, want)
+	}
+}
+
+// TestAWSCLITokensForRealSTSHosts: `aws eks get-token` without
+// AWS_ENDPOINT_URL_STS signs for the real STS hosts; the sandbox's
+// authenticator takes the ones the real one takes, and verifies them against
+// the local STS.
+func TestAWSCLITokensForRealSTSHosts(t *testing.T) {
+	awsBin := needAWS(t)
+	a := startAWS(t, nil)
+	u, _ := url.Parse(a.srv.STSURL)
+	hook := &webhook.Handler{Cluster: sandbox.ClusterName, State: a.state, STSHost: u.Host, HTTP: a.ca.Client(), Log: log.New(io.Discard, "", 0)}
+	real := []string{"AWS_PROFILE=designated_user", "AWS_ENDPOINT_URL_STS="}
+	for _, tc := range []struct {
+		name          string
+		env, args     []string
+		host, refusal string
+	}{
+		{"no region", []string{"AWS_CONFIG_FILE=/dev/null"}, nil, "sts.amazonaws.com", ""},
+		{"profile region", nil, nil, "sts.us-east-1.amazonaws.com", ""},
+		{"--region", nil, []string{"--region", "eu-west-1"}, "sts.eu-west-1.amazonaws.com", ""},
+		{"FIPS", []string{"AWS_USE_FIPS_ENDPOINT=true"}, []string{"--region", "us-west-2"}, "sts-fips.us-west-2.amazonaws.com", ""},
+		{"GovCloud", nil, []string{"--region", "us-gov-west-1"}, "sts.us-gov-west-1.amazonaws.com", ""},
+		{"China", nil, []string{"--region", "cn-north-1"}, "sts.cn-north-1.amazonaws.com.cn", "partition {aws} does not support hostname sts.cn-north-1.amazonaws.com.cn"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := append(append([]string(nil), real...), tc.env...)
+			out := a.run(t, env, awsBin, append([]string{"eks", "get-token", "--cluster-name", sandbox.ClusterName, "--output", "json"}, tc.args...)...)
+			pu, tok := presigned(t, out)
+			if pu.Host != tc.host {
+				t.Fatalf("aws eks get-token signed for %s, want %s", pu.Host, tc.host)
+			}
+			id, err := hook.Verify(context.Background(), tok)
+			if tc.refusal != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.refusal) {
+					t.Errorf("err = %v, want the authenticator's refusal %q", err, tc.refusal)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("the sandbox refused a token for %s: %v", tc.host, err)
+			}
+			if id.ARN != sandbox.DesignatedUser {
+				t.Errorf("ARN %s, want %s", id.ARN, sandbox.DesignatedUser)
+			}
+		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"sort"
@@ -96,7 +97,14 @@ func (s *State) verify(r *http.Request, body []byte, service string) (*Credentia
 	if svc != service {
 		return nil, errf(403, "SignatureDoesNotMatch", "Credential should be scoped to correct service: '%s'.", service)
 	}
-	if region != s.Region && !(service == "iam" && region == "us-east-1") && !(service == "sts" && region == "us-east-1") {
+	if want := stsHostRegion(r.Host); service == "sts" && want != "" {
+		// A real STS host (a token replayed with the Host it was signed
+		// for): the global endpoint takes us-east-1, a regional one its
+		// own region.
+		if region != want {
+			return nil, errf(403, "SignatureDoesNotMatch", "Credential should be scoped to a valid region. ")
+		}
+	} else if region != s.Region && !(service == "iam" && region == "us-east-1") && !(service == "sts" && region == "us-east-1") {
 		return nil, errf(403, "SignatureDoesNotMatch", "Credential should be scoped to a valid region.")
 	}
 	date, err := time.Parse(amzDateFormat, amzDate)
@@ -147,6 +155,23 @@ func (s *State) verify(r *http.Request, body []byte, service string) (*Credentia
 		return nil, errf(403, "SignatureDoesNotMatch", "Signature not yet current: %s is still later than %s (%s + 15 min.)", amzDate, now.Add(maxSkew).Format(amzDateFormat), now.Format(amzDateFormat))
 	}
 	return cred, nil
+}
+
+// stsHostRegion is the signing region a real STS host takes:
+// sts.amazonaws.com us-east-1, sts[-fips].REGION.DOMAIN its REGION; "" for
+// any other host (the sandbox's own loopback address).
+func stsHostRegion(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if host == "sts.amazonaws.com" {
+		return "us-east-1"
+	}
+	parts := strings.Split(host, ".")
+	if len(parts) >= 4 && (parts[0] == "sts" || parts[0] == "sts-fips") {
+		return parts[1]
+	}
+	return ""
 }
 
 // canonicalRequest builds the SigV4 canonical request; "" when a signed

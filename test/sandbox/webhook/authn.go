@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	authnv1 "k8s.io/api/authentication/v1"
@@ -56,8 +57,14 @@ type Identity struct {
 type Handler struct {
 	Cluster string
 	State   *fakeaws.State
-	// STSHost is the only host a token may point at (the local STS).
+	// STSHost is where the local STS listens. A token may point at it, or
+	// at any real STS host the authenticator accepts for Partition (see
+	// stsHosts); either way it is replayed to the local STS with the Host
+	// it was signed for.
 	STSHost string
+	// Partition is the cluster's partition (default "aws"), as the
+	// authenticator's --partition.
+	Partition string
 	// HTTP reaches the local STS.
 	HTTP *http.Client
 	// ConfigMaps reads kube-system/aws-auth (as the authenticator's
@@ -65,6 +72,9 @@ type Handler struct {
 	ConfigMaps corev1client.ConfigMapsGetter
 	// Log is the "authenticator log": why each caller was refused.
 	Log *log.Logger
+
+	hostsOnce sync.Once
+	hosts     *stsHosts
 }
 
 // ServeHTTP routes the two webhooks.
@@ -102,7 +112,7 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) {
 
 // Authenticate verifies a token and maps its caller, as EKS does.
 func (h *Handler) Authenticate(ctx context.Context, token string) (*authnv1.UserInfo, error) {
-	id, err := h.verify(ctx, token)
+	id, err := h.Verify(ctx, token)
 	if err != nil {
 		return nil, err
 	}
@@ -125,9 +135,9 @@ func (h *Handler) Authenticate(ctx context.Context, token string) (*authnv1.User
 	}, nil
 }
 
-// verify checks the token's shape (pkg/token tokenVerifier.Verify) and
+// Verify checks the token's shape (pkg/token tokenVerifier.Verify) and
 // replays it to STS with this cluster's name.
-func (h *Handler) verify(ctx context.Context, token string) (*Identity, error) {
+func (h *Handler) Verify(ctx context.Context, token string) (*Identity, error) {
 	if len(token) > maxTokenLen {
 		return nil, errors.New("token is too large")
 	}
@@ -146,7 +156,16 @@ func (h *Handler) verify(ctx context.Context, token string) (*Identity, error) {
 		return nil, fmt.Errorf("unexpected scheme %q in pre-signed URL", u.Scheme)
 	}
 	if u.Host != h.STSHost {
-		return nil, fmt.Errorf("unexpected hostname %q in pre-signed URL", u.Host)
+		h.hostsOnce.Do(func() {
+			partition := h.Partition
+			if partition == "" {
+				partition = "aws"
+			}
+			h.hosts = newSTSHosts(h.Cluster, partition, h.State.Region)
+		})
+		if err := h.hosts.check(u.Host); err != nil {
+			return nil, err
+		}
 	}
 	if u.Path != "/" {
 		return nil, errors.New("unexpected path in pre-signed URL")
@@ -187,10 +206,11 @@ func (h *Handler) verify(ctx context.Context, token string) (*Identity, error) {
 	if time.Now().After(date.Add(urlLifetime)) {
 		return nil, fmt.Errorf("X-Amz-Date parameter is expired (15 minute expiration) %s", date)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	req, err := replay(u, h.STSHost)
 	if err != nil {
 		return nil, err
 	}
+	req = req.WithContext(ctx)
 	req.Header.Set(clusterIDHeader, h.Cluster)
 	req.Header.Set("Accept", "application/json")
 	resp, err := h.HTTP.Do(req)
