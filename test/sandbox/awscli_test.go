@@ -296,3 +296,31 @@ func TestAWSCLITokensForRealSTSHosts(t *testing.T) {
 		})
 	}
 }
+
+// TestAWSCLIListsIAM: aws iam list-users and list-roles (paths, pages)
+// read the sandbox's principals.
+func TestAWSCLIListsIAM(t *testing.T) {
+	awsBin := needAWS(t)
+	a := startAWS(t, nil)
+	env := []string{"AWS_PROFILE=cluster_creator"}
+	names := func(out []byte, list, key string) string {
+		var v map[string][]map[string]any
+		if err := json.Unmarshal(out, &v); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		var ns []string
+		for _, m := range v[list] {
+			ns = append(ns, m[key].(string)+"@"+m["Path"].(string))
+		}
+		return strings.Join(ns, " ")
+	}
+	if got := names(a.run(t, env, awsBin, "iam", "list-users", "--output", "json"), "Users", "UserName"); got != "assume_role_user@/ cluster_creator@/ designated_user@/" {
+		t.Errorf("list-users: %s", got)
+	}
+	if got := names(a.run(t, env, awsBin, "iam", "list-roles", "--page-size", "1", "--output", "json"), "Roles", "Arn"); got != sandbox.CreatorRole+"@/ "+sandbox.NodeRole+"@/ "+sandbox.PathRole+"@/platform/" {
+		t.Errorf("list-roles, one per page: %s", got)
+	}
+	if got := names(a.run(t, env, awsBin, "iam", "list-roles", "--path-prefix", "/platform/", "--output", "json"), "Roles", "RoleName"); got != "platform-admin@/platform/" {
+		t.Errorf("list-roles --path-prefix /platform/: %s", got)
+	}
+}

@@ -228,6 +228,8 @@ func Start(ctx context.Context, opts Options) (_ *Sandbox, err error) {
 		}
 		s.Server = s.proxy.URL
 	}
+	// EKS endpoints have no trailing slash (https://ABC.gr7.REGION.eks.amazonaws.com).
+	s.Server = strings.TrimRight(s.Server, "/")
 	if err := s.State.SetClusterEndpoint(s.Cluster, s.Server, base64.StdEncoding.EncodeToString(s.Admin.CAData)); err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -257,9 +258,87 @@ func (s *Servers) serveIAM(w http.ResponseWriter, r *http.Request) {
 		type result struct{ Role role }
 		res := result{role{p.Path, p.Name, p.ID, p.ARN, created(p), url.QueryEscape(trustPolicy(p)), 3600}}
 		s.queryResult(w, q, iamNS, "GetRole", res, res)
+	case "ListUsers", "ListRoles":
+		s.listPrincipals(w, q)
 	default:
 		s.queryError(w, q, iamNS, errf(400, "InvalidAction", "Could not find operation %s for version 2010-05-08", q.params.Get("Action")))
 	}
+}
+
+// listPrincipals answers ListUsers and ListRoles: PathPrefix, MaxItems and
+// Marker as IAM takes them, sorted by name (st.mu held).
+func (s *Servers) listPrincipals(w http.ResponseWriter, q *queryReq) {
+	st := s.State
+	action := q.params.Get("Action")
+	kind := "user"
+	if action == "ListRoles" {
+		kind = "role"
+	}
+	prefix := q.params.Get("PathPrefix")
+	if prefix == "" {
+		prefix = "/"
+	}
+	var ps []*Principal
+	for _, p := range st.principals {
+		if p.Kind == kind && strings.HasPrefix(p.Path, prefix) {
+			ps = append(ps, p)
+		}
+	}
+	sort.Slice(ps, func(i, j int) bool { return ps[i].Name < ps[j].Name })
+	start, max := 0, 100
+	if m := q.params.Get("Marker"); m != "" {
+		n, err := strconv.Atoi(m)
+		if err != nil || n < 0 || n > len(ps) {
+			s.queryError(w, q, iamNS, errf(400, "ValidationError", "Invalid Marker."))
+			return
+		}
+		start = n
+	}
+	if m := q.params.Get("MaxItems"); m != "" {
+		n, err := strconv.Atoi(m)
+		if err != nil || n < 1 || n > 1000 {
+			s.queryError(w, q, iamNS, errf(400, "ValidationError", "1 validation error detected: Value '%s' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 1000", m))
+			return
+		}
+		max = n
+	}
+	end := min(start+max, len(ps))
+	type member struct {
+		Path       string
+		Name       string `xml:",omitempty"`
+		UserName   string `xml:",omitempty"`
+		RoleName   string `xml:",omitempty"`
+		UserId     string `xml:",omitempty"`
+		RoleId     string `xml:",omitempty"`
+		Arn        string
+		CreateDate string
+	}
+	type result struct {
+		Users       *[]member `xml:"Users>member,omitempty"`
+		Roles       *[]member `xml:"Roles>member,omitempty"`
+		IsTruncated bool
+		Marker      string `xml:",omitempty"`
+	}
+	list := []member{}
+	for _, p := range ps[start:end] {
+		m := member{Path: p.Path, Arn: p.ARN, CreateDate: p.Created.UTC().Format(time.RFC3339)}
+		if kind == "user" {
+			m.UserName, m.UserId = p.Name, p.ID
+		} else {
+			m.RoleName, m.RoleId = p.Name, p.ID
+		}
+		list = append(list, m)
+	}
+	res := result{IsTruncated: end < len(ps)}
+	if res.IsTruncated {
+		res.Marker = strconv.Itoa(end)
+	}
+	if kind == "user" {
+		res.Users = &list
+	} else {
+		res.Roles = &list
+	}
+	s.queryResult(w, q, iamNS, action, res, res)
 }
 
 func (st *State) byName(kind, name string) *Principal {
