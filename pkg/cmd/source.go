@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -24,6 +25,9 @@ type awsAuthSource struct {
 	in          io.Reader
 	// ConfigMaps is filled by complete unless a test set it first.
 	ConfigMaps corev1client.ConfigMapsGetter
+	// raw is the file read with -f, kept for the lines of findings and for
+	// writing it back.
+	raw []byte
 }
 
 func (s *awsAuthSource) addFlags(cmd *cobra.Command) {
@@ -59,7 +63,12 @@ func (s *awsAuthSource) load(ctx context.Context) (map[string]string, string, er
 			defer f.Close()
 			r, name = f, s.Filename
 		}
-		cm, err := kube.ReadManifest(r)
+		b, err := io.ReadAll(io.LimitReader(r, kube.MaxManifestSize+1))
+		if err != nil {
+			return nil, "", fmt.Errorf("cannot read %s: %w", name, err)
+		}
+		s.raw = b
+		cm, err := kube.ReadManifest(bytes.NewReader(b))
 		if err != nil {
 			return nil, "", fmt.Errorf("%s: %w", name, err)
 		}

@@ -55,7 +55,7 @@ func orNone(s string) string {
 // Findings writes lint findings the way compilers and linters do, one
 // "KEY:LINE: SEVERITY CODE: message" line each followed by its fix, and a
 // closing count.
-func Findings(w io.Writer, source string, fs []awsauth.Finding) {
+func Findings(w io.Writer, source string, fs []Located) {
 	errs, warns := 0, 0
 	for _, f := range fs {
 		loc := "aws-auth"
@@ -64,6 +64,9 @@ func Findings(w io.Writer, source string, fs []awsauth.Finding) {
 			if f.Line > 0 {
 				loc = fmt.Sprintf("%s:%d", f.Key, f.Line)
 			}
+		}
+		if f.FileLine > 0 {
+			loc = fmt.Sprintf("%s:%d (%s)", f.File, f.FileLine, loc)
 		}
 		fmt.Fprintf(w, "%s: %s %s: %s\n", loc, f.Severity, f.Code, f.Message)
 		if f.Fix != "" {

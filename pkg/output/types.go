@@ -80,10 +80,10 @@ type Identity struct {
 // FindingList is what `lint -o json|yaml` prints.
 type FindingList struct {
 	metav1.TypeMeta `json:",inline"`
-	Source          string            `json:"source"`
-	Errors          int               `json:"errors"`
-	Warnings        int               `json:"warnings"`
-	Items           []awsauth.Finding `json:"items"`
+	Source          string    `json:"source"`
+	Errors          int       `json:"errors"`
+	Warnings        int       `json:"warnings"`
+	Items           []Located `json:"items"`
 }
 
 // Version is what `version -o json|yaml` prints.
@@ -133,10 +133,10 @@ func NewMappingList(source string, m *awsauth.Map, entries []*awsauth.Entry) *Ma
 }
 
 // NewFindingList builds the `lint` object.
-func NewFindingList(source string, fs []awsauth.Finding) *FindingList {
+func NewFindingList(source string, fs []Located) *FindingList {
 	l := &FindingList{TypeMeta: typeMeta("FindingList"), Source: source, Items: fs}
 	if l.Items == nil {
-		l.Items = []awsauth.Finding{}
+		l.Items = []Located{}
 	}
 	for _, f := range fs {
 		switch f.Severity {
