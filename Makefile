@@ -14,7 +14,7 @@ LDFLAGS  := -s -w -X $(PKG).version=$(VERSION) -X $(PKG).commit=$(COMMIT) -X $(P
 export CGO_ENABLED := 0
 GOFLAGS_BUILD := -trimpath -ldflags '$(LDFLAGS)'
 
-.PHONY: build install testbin test vet conformance bench demo fuzz krew-test sandbox-up sandbox-down clean
+.PHONY: build install testbin test vet conformance bench demo fuzz krew-test release-test sandbox-up sandbox-down clean
 
 build: ## Build bin/kubectl-eksaccess
 	go build $(GOFLAGS_BUILD) -o $(BIN) ./cmd/kubectl-eksaccess
@@ -28,7 +28,7 @@ testbin: ## Build kube-apiserver and etcd for the e2e tests (cached; first run ~
 # make test: unit, conformance (against the real aws-iam-authenticator code)
 # and end-to-end tests against a real kube-apiserver and etcd.
 test: build vet ## Run every test
-	KUBEBUILDER_ASSETS="$$(bash hack/testbin.sh)" go test -count=1 ./...
+	KUBEBUILDER_ASSETS="$$(bash hack/testbin.sh)" SARIF_SCHEMA="$$(bash hack/sarif-schema.sh)" go test -count=1 ./...
 	cd test/conformance && go test -count=1 ./...
 	assets="$$(bash hack/testbin.sh)" && cd test/sandbox && \
 	  PATH="$$PATH:$$assets" KUBEBUILDER_ASSETS="$$assets" EKSACCESS_PLUGIN="$(CURDIR)/$(BIN)" go test -count=1 ./...
@@ -58,6 +58,9 @@ sandbox-up: build testbin ## Start the local EKS sandbox (see hack/sandbox.sh)
 
 sandbox-down: ## Stop the local EKS sandbox
 	bash hack/sandbox.sh down
+
+release-test: ## actionlint on .github/workflows (broken copies must fail), pins, CHANGELOG notes, krew index update
+	bash hack/release-test.sh
 
 krew-test: ## Build a goreleaser snapshot, validate the krew manifest, install it with krew offline
 	bash hack/krew-test.sh

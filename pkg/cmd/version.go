@@ -3,6 +3,7 @@ package cmd
 import (
 	"fmt"
 	"runtime"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -16,6 +17,18 @@ var (
 	commit  = ""
 	date    = ""
 )
+
+// moduleVersion is the version set at build time or, for a binary built by
+// 'go install .../cmd/kubectl-eksaccess@v1.2.3', the module's version.
+func moduleVersion() string {
+	if version != "v0.0.0-dev" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return version
+}
 
 // VersionOptions are the options of `version`.
 type VersionOptions struct {
@@ -48,7 +61,7 @@ func (o *VersionOptions) Validate() error {
 
 // Run prints the version.
 func (o *VersionOptions) Run() error {
-	v := output.NewVersion(version, commit, date, runtime.Version(), runtime.GOOS+"/"+runtime.GOARCH)
+	v := output.NewVersion(moduleVersion(), commit, date, runtime.Version(), runtime.GOOS+"/"+runtime.GOARCH)
 	if o.Output != "" {
 		return output.Print(o.Out, o.Output, v)
 	}
