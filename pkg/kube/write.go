@@ -154,6 +154,9 @@ func Write(ctx context.Context, c corev1client.ConfigMapsGetter, intent Intent, 
 			res.Unanswered++
 			pending = &pendingWrite{before: cur, data: data, err: err}
 			if !wait1(ctx, &transient) {
+				if ctx.Err() != nil {
+					return interrupted(ctx, c, &res, pending)
+				}
 				// Out of retries: one last read says whether the last write landed.
 				last, rerr := GetAWSAuth(ctx, c)
 				if rerr == nil && pending.landed(last) {
