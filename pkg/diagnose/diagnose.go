@@ -75,6 +75,7 @@ func Diagnose(s Snapshot) Report {
 	d.noAdmin()
 	d.liveFacts()
 	d.decide()
+	d.ensureFix()
 	d.finish()
 	return d.r
 }
@@ -608,7 +609,7 @@ func (d *diag) unmapped() {
 		where = "by an access entry (aws-auth is ignored in API mode)"
 	case ModeAPIAndConfigMap:
 		where = "by an access entry or in aws-auth"
-		fix += "; or create an access entry: " + d.accessEntryFix()
+		fix += "; or " + d.accessEntryFix()
 	}
 	d.add(Finding{Code: CodeNotMapped, Severity: awsauth.SeverityError,
 		Message: fmt.Sprintf("%s is not mapped %s: the authenticator answers 401 Unauthorized", p.Canonical, where),
@@ -1353,6 +1354,37 @@ func (d *diag) finish() {
 		return strings.Compare(a.Message, b.Message)
 	})
 	d.causeCode = ""
+}
+
+// ensureFix gives an unauthorized or forbidden verdict a fix when no
+// finding has one, as when the caller cannot read aws-auth, the access
+// entries or RBAC itself (no --admin-context): then the fix is the command
+// a cluster admin must run.
+func (d *diag) ensureFix() {
+	v := d.r.Verdict
+	if v != Unauthorized && v != Forbidden {
+		return
+	}
+	for _, f := range d.r.Findings {
+		if f.Severity == awsauth.SeverityError && f.Fix != "" && strings.HasPrefix(f.Code, "EKSA2") {
+			return
+		}
+	}
+	who := orDefault(d.r.CanonicalARN, orDefault(d.r.ARN, "ARN"))
+	again := "; to see why, re-run diagnose with --admin-context ADMIN_CONTEXT"
+	if v == Unauthorized {
+		fix := fmt.Sprintf("a cluster admin must map %s: kubectl eksaccess add %s --group GROUP --context ADMIN_CONTEXT", who, who)
+		if d.mode != ModeConfigMap || !d.modeKnown {
+			fix += fmt.Sprintf(", or aws eks create-access-entry --cluster-name %[1]s --principal-arn %[2]s and aws eks associate-access-policy --cluster-name %[1]s --principal-arn %[2]s --policy-arn %[3]s --access-scope type=cluster (AmazonEKSViewPolicy is an example)", d.clusterName(), who, policyARN(d.p.Partition, "AmazonEKSViewPolicy"))
+		}
+		d.add(Finding{Code: CodeNotMapped, Severity: awsauth.SeverityError,
+			Message: fmt.Sprintf("the cluster answers 401 Unauthorized for %s, and what would map it (aws-auth, access entries) could not be read with this identity", who),
+			Fix:     fix + again})
+		return
+	}
+	d.add(Finding{Code: CodeRBACDenies, Severity: awsauth.SeverityError,
+		Message: fmt.Sprintf("the cluster authenticates %s as %s but refuses the request, and the RBAC bindings could not be read with this identity", who, d.r.Username),
+		Fix:     fmt.Sprintf("a cluster admin must grant it: kubectl create rolebinding %s-view --clusterrole=view --user=%s --context ADMIN_CONTEXT (view is an example), or map %s with a group bound to a role", bindingName(d.r.Username), d.r.Username, who) + again})
 }
 
 // attachLint keeps the EKSA1xx findings of one entry. Lint runs on a map

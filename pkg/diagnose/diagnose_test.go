@@ -424,6 +424,18 @@ func check(t *testing.T, tc tcase) {
 	if !strings.Contains(r.Cause, tc.cause) {
 		t.Errorf("cause %q\nwant it to contain %q", r.Cause, tc.cause)
 	}
+	// Every verdict but authorized prints a fix (output.DiagnosisText shows
+	// the error EKSA2xx findings' fixes), and no fix repeats itself.
+	fixed := false
+	for _, f := range r.Findings {
+		fixed = fixed || f.Severity == awsauth.SeverityError && f.Fix != "" && strings.HasPrefix(f.Code, "EKSA2")
+		if strings.Count(f.Fix, "create an access entry") > 1 {
+			t.Errorf("%s fix says it twice: %q", f.Code, f.Fix)
+		}
+	}
+	if (r.Verdict == Unauthorized || r.Verdict == Forbidden) && !fixed {
+		t.Errorf("verdict %s without a fix\n%s", r.Verdict, dump())
+	}
 	if tc.source != "" && r.Source != tc.source {
 		t.Errorf("source %q, want %q", r.Source, tc.source)
 	}
@@ -526,6 +538,12 @@ func TestLiveFacts(t *testing.T) {
 				s.Review = &Review{Step: Step{Ran: true}, Username: "admin:alice", Groups: []string{"system:masters", "system:authenticated"}}
 			}),
 			verdict: Authorized, code: CodeTokenInvalid, user: "admin:alice", source: "aws-auth mapRoles line 1"},
+		{name: "401 and nothing readable (no --admin-context): the admin's command",
+			snap: Snapshot{Subject: userARN, AsMyself: true, STS: &STS{Step: Step{Ran: true}, ARN: userARN},
+				AWSAuth: &AWSAuth{Step: Step{Ran: true, Err: "configmaps \"aws-auth\" is forbidden"}},
+				Review:  &Review{Step: Step{Ran: true}, Unauthorized: true}},
+			verdict: Unauthorized, code: CodeNotMapped, sev: awsauth.SeverityError,
+			fix: "a cluster admin must map " + userARN + ": kubectl eksaccess add " + userARN + " --group GROUP --context ADMIN_CONTEXT, or aws eks create-access-entry"},
 		{name: "SelfSubjectReview failed: simulation decides, and says so",
 			snap: with(offline(ModeConfigMap, devSess, mapped), func(s *Snapshot) {
 				s.Review = &Review{Step: Step{Ran: true, Err: "dial tcp: i/o timeout"}}
