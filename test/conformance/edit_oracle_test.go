@@ -687,13 +687,25 @@ func checkRegion(v *verdict, key, old, nu, newKey string, c awsauth.Change, befo
 		hi++
 	}
 	gone := old[lo:hi]
-	for _, tok := range arnToken.FindAllString(gone, -1) {
-		// Another entry's ARN: one the authenticator loads, or (on an add)
-		// any ARN that is no longer in the key's text. An ARN that never
-		// loaded may go with the entry a remove deletes (a second arn key).
+	// Another entry's ARN in the changed bytes must keep its own text: the
+	// ARN with what precedes it back to its '{', '-' or line start, and a
+	// few bytes after it, is still in the new text.
+	for _, m := range arnToken.FindAllStringIndex(old, -1) {
+		if m[1] <= lo || m[0] >= hi {
+			continue
+		}
+		tok := old[m[0]:m[1]]
 		loaded := before.entriesFor(tok) > 0
-		if !isTargetARN(tok, c) && (loaded || c.Op == awsauth.OpAdd && !strings.Contains(newKey, tok)) {
-			v.problems = append(v.problems, problem{catBytes, fmt.Sprintf("key %s: the edit rewrote another entry's ARN %s:\n    old %q\n    new %q", key, tok, old, nu)})
+		if isTargetARN(tok, c) || !(loaded || c.Op == awsauth.OpAdd && !strings.Contains(newKey, tok)) {
+			continue
+		}
+		start := max(strings.LastIndexAny(old[:m[0]], "{-\n")+1, m[0]-40)
+		end := m[1]
+		for end < len(old) && end < m[1]+12 && old[end] != '\n' && old[end] != '\r' {
+			end++
+		}
+		if snippet := old[start:end]; !strings.Contains(nu, snippet) {
+			v.problems = append(v.problems, problem{catBytes, fmt.Sprintf("key %s: the edit rewrote another entry's ARN %s (%q is gone):\n    old %q\n    new %q", key, tok, snippet, old, nu)})
 			return
 		}
 	}
