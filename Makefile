@@ -29,7 +29,8 @@ testbin: ## Build kube-apiserver and etcd for the e2e tests (cached; first run ~
 # and end-to-end tests against a real kube-apiserver and etcd.
 test: build vet ## Run every test
 	KUBEBUILDER_ASSETS="$$(bash hack/testbin.sh)" SARIF_SCHEMA="$$(bash hack/sarif-schema.sh)" go test -count=1 ./...
-	cd test/conformance && go test -count=1 ./...
+	cd test/conformance && go test -count=1 ./... && \
+	  go test -run '^$$' -fuzz FuzzEditJudged -fuzztime 20s -parallel 1 .
 	assets="$$(bash hack/testbin.sh)" && cd test/sandbox && \
 	  PATH="$$PATH:$$assets" KUBEBUILDER_ASSETS="$$assets" EKSACCESS_PLUGIN="$(CURDIR)/$(BIN)" go test -count=1 ./...
 	cd test/sandbox/accessentries && go test -count=1 ./...
@@ -44,8 +45,9 @@ vet: ## gofmt and go vet over every module
 conformance: ## Only the differential tests against aws-iam-authenticator v0.7.13
 	cd test/conformance && go test -v ./...
 
-fuzz: ## Fuzz the parser against the real authenticator for FUZZTIME (default 1m)
-	cd test/conformance && go test -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-1m} .
+fuzz: ## Fuzz edits (FuzzEditJudged, FUZZTIME, default 15m) and the parser (FuzzParse, 2m) against the real authenticator
+	cd test/conformance && go test -run '^$$' -fuzz FuzzEditJudged -fuzztime $${FUZZTIME:-15m} -parallel 1 . && \
+	  go test -run '^$$' -fuzz FuzzParse -fuzztime 2m -parallel 1 .
 
 bench: ## Parse/lint benchmarks (goal: 5,000 entries in < 20 ms, < 30 MB)
 	go test -run '^$$' -bench . -benchmem ./pkg/awsauth/
