@@ -1,6 +1,9 @@
 package cmd
 
 import (
+	"context"
+	"fmt"
+
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -14,12 +17,13 @@ import (
 type LintOptions struct {
 	genericiooptions.IOStreams
 	Source awsAuthSource
+	Fleet  fleetFlags
 	Output string
 }
 
 // NewCmdLint builds `kubectl eksaccess lint`.
 func NewCmdLint(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &LintOptions{IOStreams: streams, Source: awsAuthSource{configFlags: flags, in: streams.In}}
+	o := &LintOptions{IOStreams: streams, Source: awsAuthSource{configFlags: flags, in: streams.In}, Fleet: fleetFlags{configFlags: flags}}
 	cmd := &cobra.Command{
 		Use:   "lint [-f FILE]",
 		Short: "Find every mistake in aws-auth, with the fix",
@@ -33,12 +37,19 @@ For CI: -o github prints GitHub Actions workflow annotations, which show on
 the pull request's lines; -o sarif prints a SARIF 2.1.0 log for code-scanning
 tools (one rule per EKSA code).
 
-Exit status: 0 when there is no error-level finding, 1 when there is.`,
+For a fleet: --all-contexts, --contexts a,b or --context-pattern 'prod-*'
+lint every selected kubeconfig context in parallel (at most --parallel at
+once) and print a CONTEXT column; a context that cannot be read is a row
+with its error (unreachable, unauthorized, forbidden, not found).
+
+Exit status: 0 when there is no error-level finding, 1 when there is, or
+when a context could not be read.`,
 		Example: `  kubectl eksaccess lint
   kubectl eksaccess lint -f aws-auth.yaml
   kubectl get configmap aws-auth -n kube-system -o yaml | kubectl eksaccess lint -f - -o json
   kubectl eksaccess lint -f k8s/aws-auth.yaml -o github   # in a GitHub Actions step
-  kubectl eksaccess lint -f k8s/aws-auth.yaml -o sarif > eksaccess.sarif`,
+  kubectl eksaccess lint -f k8s/aws-auth.yaml -o sarif > eksaccess.sarif
+  kubectl eksaccess lint --context-pattern 'prod-*'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Validate(); err != nil {
@@ -51,32 +62,48 @@ Exit status: 0 when there is no error-level finding, 1 when there is.`,
 		},
 	}
 	o.Source.addFlags(cmd)
+	o.Fleet.addFlags(cmd)
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json, yaml, github (workflow annotations) or sarif (SARIF 2.1.0)")
 	return cmd
 }
 
 // Validate checks the flags.
 func (o *LintOptions) Validate() error {
-	return validateOutput(o.Output, "json", "yaml", "github", "sarif")
+	if err := validateOutput(o.Output, "json", "yaml", "github", "sarif"); err != nil {
+		return err
+	}
+	if err := o.Fleet.validate(o.Source.Filename); err != nil {
+		return err
+	}
+	if o.Fleet.enabled() && (o.Output == "github" || o.Output == "sarif") {
+		return fmt.Errorf("-o %s annotates a file read with -f, not several contexts: use -o json", o.Output)
+	}
+	return nil
 }
 
-// Complete prepares the client, unless -f is given or a test set one.
-func (o *LintOptions) Complete() error { return o.Source.complete() }
+// Complete prepares the client, unless -f is given, a test set one, or
+// several contexts are read (each gets its own).
+func (o *LintOptions) Complete() error {
+	if o.Fleet.enabled() {
+		return nil
+	}
+	return o.Source.complete()
+}
 
 // locate adds the file and the line in it to each finding, when aws-auth
 // was read from a file.
-func (o *LintOptions) locate(fs []awsauth.Finding) []output.Located {
+func locate(src *awsAuthSource, fs []awsauth.Finding) []output.Located {
 	out := make([]output.Located, len(fs))
 	var f *manifest.File
-	if o.Source.raw != nil {
-		f, _ = manifest.Parse(o.Source.raw)
+	if src.raw != nil {
+		f, _ = manifest.Parse(src.raw)
 	}
 	for i, fd := range fs {
 		out[i].Finding = fd
-		if o.Source.Filename == "" || o.Source.Filename == "-" {
+		if src.Filename == "" || src.Filename == "-" {
 			continue
 		}
-		out[i].File = o.Source.Filename
+		out[i].File = src.Filename
 		if f != nil && fd.Key != "" {
 			out[i].FileLine = f.Line(fd.Key, fd.Line)
 		}
@@ -84,28 +111,109 @@ func (o *LintOptions) locate(fs []awsauth.Finding) []output.Located {
 	return out
 }
 
+// lint reads aws-auth from src and returns where it came from and its
+// findings, located in the file when it was read with -f.
+func lint(ctx context.Context, src *awsAuthSource) (string, []output.Located, error) {
+	data, where, err := src.load(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	return where, locate(src, awsauth.Lint(awsauth.Parse(data))), nil
+}
+
 // Run lints aws-auth; it fails with status 1 when a finding is an error.
 func (o *LintOptions) Run(cmd *cobra.Command) error {
-	data, where, err := o.Source.load(cmd.Context())
+	if o.Fleet.enabled() {
+		return o.runFleet(cmd.Context())
+	}
+	where, findings, err := lint(cmd.Context(), &o.Source)
 	if err != nil {
 		return err
 	}
-	findings := awsauth.Lint(awsauth.Parse(data))
 	var err2 error
 	switch o.Output {
 	case "":
-		output.Findings(o.Out, where, o.locate(findings))
+		output.Findings(o.Out, where, findings)
 	case "github":
-		err2 = output.GitHub(o.Out, o.locate(findings))
+		err2 = output.GitHub(o.Out, findings)
 	case "sarif":
-		err2 = output.SARIF(o.Out, version, o.locate(findings))
+		err2 = output.SARIF(o.Out, version, findings)
 	default:
-		err2 = output.Print(o.Out, o.Output, output.NewFindingList(where, o.locate(findings)))
+		err2 = output.Print(o.Out, o.Output, output.NewFindingList(where, findings))
 	}
 	if err2 != nil {
 		return err2
 	}
-	if awsauth.HasErrors(findings) {
+	if hasErrors(findings) {
+		return &ExitError{Code: 1}
+	}
+	return nil
+}
+
+func hasErrors(fs []output.Located) bool {
+	for _, f := range fs {
+		if f.Severity == awsauth.SeverityError {
+			return true
+		}
+	}
+	return false
+}
+
+// lintResult is what lint found in one context of a fleet.
+type lintResult struct {
+	where    string
+	findings []output.Located
+}
+
+// runFleet lints every selected context; it fails with status 1 when a
+// finding is an error or a context could not be read.
+func (o *LintOptions) runFleet(ctx context.Context) error {
+	targets, err := o.Fleet.targets()
+	if err != nil {
+		return err
+	}
+	res := runFleet(ctx, targets, o.Fleet.Parallel, func(ctx context.Context, t fleetTarget) (lintResult, error) {
+		src, rec, err := fleetSource(t)
+		if err != nil {
+			return lintResult{}, err
+		}
+		where, fs, err := lint(ctx, src)
+		return lintResult{where, fs}, rec.wrap(err)
+	})
+	l := output.NewFleetFindingList()
+	failed := false
+	for _, r := range res {
+		c := output.FleetContext{FleetRow: fleetRow(r), Source: r.Value.where}
+		if r.Err != nil {
+			l.Items = append(l.Items, output.FleetFinding{FleetRow: c.FleetRow})
+		}
+		for i := range r.Value.findings {
+			f := &r.Value.findings[i]
+			switch f.Severity {
+			case awsauth.SeverityError:
+				c.Errors++
+				failed = true
+			case awsauth.SeverityWarning:
+				c.Warnings++
+			}
+			l.Items = append(l.Items, output.FleetFinding{FleetRow: c.FleetRow, Located: f})
+		}
+		l.Errors += c.Errors
+		l.Warnings += c.Warnings
+		l.Contexts = append(l.Contexts, c)
+	}
+	if o.Output == "" {
+		err = output.FleetFindingTable(o.Out, l)
+	} else {
+		err = output.Print(o.Out, o.Output, l)
+	}
+	if err != nil {
+		return err
+	}
+	if err := fleetSummary(res); err != nil {
+		return err
+	}
+	if failed {
 		return &ExitError{Code: 1}
 	}
 	return nil

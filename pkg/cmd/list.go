@@ -1,7 +1,10 @@
 package cmd
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -23,19 +26,28 @@ type ListOptions struct {
 	Source awsAuthSource
 
 	Cluster clusterTarget
+	Fleet   fleetFlags
 
 	ARN       string
 	Output    string
 	NoHeaders bool
 
 	principal *awsauth.Principal
-	// identity is who --arn is, as the authenticator renders it.
-	identity *output.Identity
+}
+
+// listView is what list read from one source: the aws-auth-only list when
+// the EKS cluster is unknown, or the combined list with access entries.
+type listView struct {
+	m       *awsauth.Map
+	mapping *output.MappingList
+	access  *output.AccessList
+	// awsAuth is false in API mode, where aws-auth is ignored.
+	awsAuth bool
 }
 
 // NewCmdList builds `kubectl eksaccess list`.
 func NewCmdList(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &ListOptions{IOStreams: streams, Source: awsAuthSource{configFlags: flags, in: streams.In}, Cluster: clusterTarget{configFlags: flags}}
+	o := &ListOptions{IOStreams: streams, Source: awsAuthSource{configFlags: flags, in: streams.In}, Cluster: clusterTarget{configFlags: flags}, Fleet: fleetFlags{configFlags: flags}}
 	cmd := &cobra.Command{
 		Use:   "list [--arn ARN] [-f FILE]",
 		Short: "List every aws-auth mapping and EKS access entry, and which one applies",
@@ -48,11 +60,18 @@ exec plugin, or --cluster-name/--region/--profile), its access entries are
 listed too, with a SOURCE column, and the status says which one wins for a
 principal mapped both ways: an access entry overrides aws-auth; in API mode
 aws-auth is ignored; in CONFIG_MAP mode access entries do not apply. -o wide
-adds the access policies and their scopes.`,
+adds the access policies and their scopes.
+
+For a fleet: --all-contexts, --contexts a,b or --context-pattern 'prod-*'
+read every selected kubeconfig context in parallel (at most --parallel at
+once) and add a CONTEXT column (-o json|yaml: each item carries its context
+and cluster). A context that cannot be read is a row with its error
+(unreachable, unauthorized, forbidden, not found) and the exit status is 1.`,
 		Example: `  kubectl eksaccess list
   kubectl eksaccess list -o wide
   kubectl eksaccess list --arn arn:aws:sts::111122223333:assumed-role/Admin/alice -o json
-  kubectl eksaccess list -f aws-auth.yaml`,
+  kubectl eksaccess list -f aws-auth.yaml
+  kubectl eksaccess list --all-contexts --arn arn:aws:iam::111122223333:role/Admin`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Validate(); err != nil {
@@ -66,6 +85,7 @@ adds the access policies and their scopes.`,
 	}
 	o.Source.addFlags(cmd)
 	o.Cluster.addFlags(cmd)
+	o.Fleet.addFlags(cmd)
 	cmd.Flags().StringVar(&o.ARN, "arn", "", "Show only the entry the authenticator applies to this caller ARN (user, role, or sts assumed-role session)")
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: wide, json, yaml or name (TYPE/ARN, one per line)")
 	cmd.Flags().BoolVar(&o.NoHeaders, "no-headers", false, "Don't print headers")
@@ -77,6 +97,15 @@ func (o *ListOptions) Validate() error {
 	if err := validateOutput(o.Output, "wide", "json", "yaml", "name"); err != nil {
 		return err
 	}
+	if err := o.Fleet.validate(o.Source.Filename); err != nil {
+		return err
+	}
+	if o.Fleet.enabled() && o.Output == "name" {
+		return errors.New("-o name prints one source's entries, not several contexts': use -o json")
+	}
+	if o.Fleet.enabled() && o.Cluster.ClusterName != "" {
+		return errors.New("--cluster-name names one EKS cluster and excludes --all-contexts, --contexts and --context-pattern: each context's exec plugin names its own")
+	}
 	if o.ARN != "" {
 		p, err := awsauth.Canonicalize(o.ARN)
 		if err != nil {
@@ -87,31 +116,50 @@ func (o *ListOptions) Validate() error {
 	return nil
 }
 
-// Complete prepares the client, unless -f is given or a test set one.
-func (o *ListOptions) Complete() error { return o.Source.complete() }
+// Complete prepares the client, unless -f is given, a test set one, or
+// several contexts are read (each gets its own).
+func (o *ListOptions) Complete() error {
+	if o.Fleet.enabled() {
+		return nil
+	}
+	return o.Source.complete()
+}
 
 // Run reads aws-auth (and the cluster's access entries when it is known)
 // and prints them.
 func (o *ListOptions) Run(cmd *cobra.Command) error {
-	ctx := cmd.Context()
-	cl, why, clErr := o.Cluster.describe(ctx, o.Source.Filename == "" || o.Cluster.ClusterName != "")
-	data, where, found, err := o.Source.loadOptional(ctx)
+	if o.Fleet.enabled() {
+		return o.runFleet(cmd.Context())
+	}
+	v, err := o.read(cmd.Context(), &o.Source, &o.Cluster, o.ErrOut)
 	if err != nil {
 		return err
 	}
+	return o.print(v)
+}
+
+// read reads aws-auth from src (and the access entries of the EKS cluster
+// of target, when it is known) and picks the rows to show. Notices and
+// warnings go to errOut.
+func (o *ListOptions) read(ctx context.Context, src *awsAuthSource, target *clusterTarget, errOut io.Writer) (*listView, error) {
+	cl, why, clErr := target.describe(ctx, src.Filename == "" || target.ClusterName != "")
+	data, where, found, err := src.loadOptional(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if !found && (cl == nil || !cl.AccessEntries()) {
-		return apiError(apierrors.NewNotFound(schema.GroupResource{Resource: "configmaps"}, kube.ConfigMapName), where, "get")
+		return nil, apiError(apierrors.NewNotFound(schema.GroupResource{Resource: "configmaps"}, kube.ConfigMapName), where, "get")
 	}
 	switch {
 	case clErr != nil:
-		fmt.Fprintf(o.ErrOut, "Warning: access entries not read: %v\n", clErr)
-	case cl == nil && o.Source.Filename == "":
-		fmt.Fprintf(o.ErrOut, "Notice: access entries not read: %s.\n", why)
+		fmt.Fprintf(errOut, "Warning: access entries not read: %v\n", clErr)
+	case cl == nil && src.Filename == "":
+		fmt.Fprintf(errOut, "Notice: access entries not read: %s.\n", why)
 	}
 	var entries []accessentry.Entry
 	if cl != nil && cl.AccessEntries() {
 		if entries, err = eks.ListEntries(ctx, cl.API, cl.Name); err != nil {
-			fmt.Fprintf(o.ErrOut, "Warning: access entries of cluster %s not read: %v\n", cl.Name, o.Cluster.eksError(err, clusterLocation{Name: cl.Name, Region: cl.Region, Profile: cl.Profile}, "listing the access entries of"))
+			fmt.Fprintf(errOut, "Warning: access entries of cluster %s not read: %v\n", cl.Name, target.eksError(err, clusterLocation{Name: cl.Name, Region: cl.Region, Profile: cl.Profile}, "listing the access entries of"))
 			cl = nil
 		}
 	}
@@ -120,29 +168,75 @@ func (o *ListOptions) Run(cmd *cobra.Command) error {
 		where += " (no aws-auth ConfigMap)"
 	}
 	if cl == nil {
-		return o.printAWSAuth(m, where)
+		rows, id := o.awsAuthRows(m, where, errOut, true)
+		list := output.NewMappingList(where, m, rows)
+		list.Identity = id
+		return &listView{m: m, mapping: list, awsAuth: true}, nil
 	}
-	return o.printCombined(m, where, cl, entries)
+	return &listView{m: m, access: o.combined(m, where, cl, entries, errOut), awsAuth: cl.AWSAuth()}, nil
 }
 
-// awsAuthRows picks the aws-auth entries to show, and says how --arn matches.
-func (o *ListOptions) awsAuthRows(m *awsauth.Map, where string, say bool) []*awsauth.Entry {
+// print writes one source's view in the format asked for.
+func (o *ListOptions) print(v *listView) error {
+	if o.Output == "json" || o.Output == "yaml" {
+		if v.access != nil {
+			return output.Print(o.Out, o.Output, v.access)
+		}
+		return output.Print(o.Out, o.Output, v.mapping)
+	}
+	if o.Output == "name" {
+		if v.access == nil {
+			return output.Names(o.Out, v.mapping.Items)
+		}
+		rows := make([]output.Mapping, len(v.access.Items))
+		for i, a := range v.access.Items {
+			rows[i] = a.Mapping
+			if a.Source == output.SourceAccessEntry {
+				rows[i].Type = output.SourceAccessEntry
+			}
+		}
+		return output.Names(o.Out, rows)
+	}
+	if v.awsAuth {
+		o.keyWarnings(v.m, o.ErrOut)
+	}
+	if v.access == nil {
+		if len(v.mapping.Items) == 0 {
+			if o.principal == nil {
+				fmt.Fprintf(o.ErrOut, "No mappings found in aws-auth (%s).\n", v.mapping.Source)
+			}
+			return nil
+		}
+		return output.MappingTable(o.Out, v.mapping.Items, o.Output == "wide", o.NoHeaders)
+	}
+	if len(v.access.Items) == 0 {
+		if o.principal == nil {
+			fmt.Fprintf(o.ErrOut, "No aws-auth mappings (%s) and no access entries found.\n", v.access.Source)
+		}
+		return nil
+	}
+	return output.AccessTable(o.Out, v.access.Items, o.Output == "wide", o.NoHeaders)
+}
+
+// awsAuthRows picks the aws-auth entries to show and, with --arn, who the
+// caller is; say writes how --arn matches to errOut.
+func (o *ListOptions) awsAuthRows(m *awsauth.Map, where string, errOut io.Writer, say bool) ([]*awsauth.Entry, *output.Identity) {
 	entries := m.Entries
 	if o.principal == nil {
-		return entries
+		return entries, nil
 	}
 	entries = nil
 	match := m.Lookup(*o.principal, "")
-	o.identity = awsAuthIdentity(o.ARN, *o.principal, match)
+	id := awsAuthIdentity(o.ARN, *o.principal, match)
 	switch {
 	case match == nil:
 		if say {
-			fmt.Fprintf(o.ErrOut, "No entry of aws-auth (%s) maps %s (canonical ARN %s): EKS answers 401 Unauthorized unless an access entry covers it.\n", where, o.ARN, o.principal.Canonical)
+			fmt.Fprintf(errOut, "No entry of aws-auth (%s) maps %s (canonical ARN %s): EKS answers 401 Unauthorized unless an access entry covers it.\n", where, o.ARN, o.principal.Canonical)
 		}
 	case len(match.Candidates) > 0:
 		entries = match.Candidates
 		if say {
-			fmt.Fprintf(o.ErrOut, "Warning: %d entries match %s and the authenticator picks one at random on each request.\n", len(match.Candidates), o.principal.Canonical)
+			fmt.Fprintf(errOut, "Warning: %d entries match %s and the authenticator picks one at random on each request.\n", len(match.Candidates), o.principal.Canonical)
 		}
 	default:
 		entries = []*awsauth.Entry{match.Entry}
@@ -150,49 +244,28 @@ func (o *ListOptions) awsAuthRows(m *awsauth.Map, where string, say bool) []*aws
 			break
 		}
 		if match.RenderErr != "" {
-			fmt.Fprintf(o.ErrOut, "Warning: the entry matches, but the authenticator refuses the caller (401): %s.\n", match.RenderErr)
+			fmt.Fprintf(errOut, "Warning: the entry matches, but the authenticator refuses the caller (401): %s.\n", match.RenderErr)
 		} else if o.Output == "" || o.Output == "wide" {
-			fmt.Fprintf(o.ErrOut, "%s is authenticated as username %q with groups [%s].\n", o.ARN, match.Username, strings.Join(match.Groups, ", "))
+			fmt.Fprintf(errOut, "%s is authenticated as username %q with groups [%s].\n", o.ARN, match.Username, strings.Join(match.Groups, ", "))
 		}
 	}
-	return entries
+	return entries, id
 }
 
-// printAWSAuth is the aws-auth-only view, when the EKS cluster is unknown.
-func (o *ListOptions) printAWSAuth(m *awsauth.Map, where string) error {
-	entries := o.awsAuthRows(m, where, true)
-	list := output.NewMappingList(where, m, entries)
-	list.Identity = o.identity
-	if o.Output == "json" || o.Output == "yaml" {
-		return output.Print(o.Out, o.Output, list)
-	}
-	if o.Output == "name" {
-		return output.Names(o.Out, list.Items)
-	}
-	o.keyWarnings(m)
-	if len(list.Items) == 0 {
-		if o.principal == nil {
-			fmt.Fprintf(o.ErrOut, "No mappings found in aws-auth (%s).\n", where)
-		}
-		return nil
-	}
-	return output.MappingTable(o.Out, list.Items, o.Output == "wide", o.NoHeaders)
-}
-
-func (o *ListOptions) keyWarnings(m *awsauth.Map) {
+func (o *ListOptions) keyWarnings(m *awsauth.Map, errOut io.Writer) {
 	for _, k := range m.Keys {
 		if k.Err != "" {
-			fmt.Fprintf(o.ErrOut, "Warning: %s is not loaded at all (%s): run 'kubectl eksaccess lint'.\n", k.Key, k.Err)
+			fmt.Fprintf(errOut, "Warning: %s is not loaded at all (%s): run 'kubectl eksaccess lint'.\n", k.Key, k.Err)
 		}
 	}
 	for _, k := range m.IgnoredKeys {
-		fmt.Fprintf(o.ErrOut, "Warning: data key %q is ignored (keys are case-sensitive): run 'kubectl eksaccess lint'.\n", k)
+		fmt.Fprintf(errOut, "Warning: data key %q is ignored (keys are case-sensitive): run 'kubectl eksaccess lint'.\n", k)
 	}
 }
 
-// printCombined shows access entries next to aws-auth, and which one wins.
-func (o *ListOptions) printCombined(m *awsauth.Map, where string, cl *eksCluster, entries []accessentry.Entry) error {
-	fmt.Fprintf(o.ErrOut, "Cluster %s is in %s mode: %s.\n", clusterLabel(cl), cl.AuthenticationMode, modeSentence(cl))
+// combined puts access entries next to aws-auth, and says which one wins.
+func (o *ListOptions) combined(m *awsauth.Map, where string, cl *eksCluster, entries []accessentry.Entry, errOut io.Writer) *output.AccessList {
+	fmt.Fprintf(errOut, "Cluster %s is in %s mode: %s.\n", clusterLabel(cl), cl.AuthenticationMode, modeSentence(cl))
 	var entry *accessentry.Entry
 	if o.principal != nil {
 		key := accessentry.PrincipalKey(o.principal.Canonical)
@@ -205,7 +278,7 @@ func (o *ListOptions) printCombined(m *awsauth.Map, where string, cl *eksCluster
 		}
 		entries = kept
 	}
-	rows := o.awsAuthRows(m, where, entry == nil && cl.AWSAuth())
+	rows, identity := o.awsAuthRows(m, where, errOut, entry == nil && cl.AWSAuth())
 	if o.principal != nil && (o.Output == "" || o.Output == "wide") {
 		switch {
 		case entry != nil:
@@ -213,21 +286,21 @@ func (o *ListOptions) printCombined(m *awsauth.Map, where string, cl *eksCluster
 			for i, p := range entry.Policies {
 				ps[i] = p.String()
 			}
-			fmt.Fprintf(o.ErrOut, "%s is authenticated through its access entry (%s) as username %q with groups [%s] and access policies [%s].\n", o.ARN, entry.PrincipalARN, entry.Username, strings.Join(entry.Groups, ", "), strings.Join(ps, ", "))
+			fmt.Fprintf(errOut, "%s is authenticated through its access entry (%s) as username %q with groups [%s] and access policies [%s].\n", o.ARN, entry.PrincipalARN, entry.Username, strings.Join(entry.Groups, ", "), strings.Join(ps, ", "))
 		case !cl.AWSAuth():
-			fmt.Fprintf(o.ErrOut, "No access entry maps %s: in API mode EKS answers 401 Unauthorized.\n", o.ARN)
+			fmt.Fprintf(errOut, "No access entry maps %s: in API mode EKS answers 401 Unauthorized.\n", o.ARN)
 		}
 	}
 	if o.principal != nil {
 		switch {
 		case entry != nil:
-			o.identity = accessEntryIdentity(o.ARN, *o.principal, entry)
+			identity = accessEntryIdentity(o.ARN, *o.principal, entry)
 		case !cl.AWSAuth():
-			o.identity = &output.Identity{ARN: o.ARN, CanonicalARN: o.principal.Canonical, Groups: []string{}, Reason: "no access entry maps it, and aws-auth is ignored in API mode"}
+			identity = &output.Identity{ARN: o.ARN, CanonicalARN: o.principal.Canonical, Groups: []string{}, Reason: "no access entry maps it, and aws-auth is ignored in API mode"}
 		}
 	}
 	base := output.NewMappingList(where, m, rows)
-	base.Identity = o.identity
+	base.Identity = identity
 	list := output.NewAccessList(base, output.ClusterInfo{Name: cl.Name, Region: cl.Region, AuthenticationMode: cl.AuthenticationMode, AccessEntriesRead: cl.AccessEntries()})
 	byKey := map[string]int{}
 	for _, e := range entries {
@@ -264,29 +337,7 @@ func (o *ListOptions) printCombined(m *awsauth.Map, where string, cl *eksCluster
 		}
 		list.Items = append(list.Items, a)
 	}
-	if o.Output == "json" || o.Output == "yaml" {
-		return output.Print(o.Out, o.Output, list)
-	}
-	if o.Output == "name" {
-		rows := make([]output.Mapping, len(list.Items))
-		for i, a := range list.Items {
-			rows[i] = a.Mapping
-			if a.Source == "access-entry" {
-				rows[i].Type = "access-entry"
-			}
-		}
-		return output.Names(o.Out, rows)
-	}
-	if cl.AWSAuth() {
-		o.keyWarnings(m)
-	}
-	if len(list.Items) == 0 {
-		if o.principal == nil {
-			fmt.Fprintf(o.ErrOut, "No aws-auth mappings (%s) and no access entries found.\n", where)
-		}
-		return nil
-	}
-	return output.AccessTable(o.Out, list.Items, o.Output == "wide", o.NoHeaders)
+	return list
 }
 
 // awsAuthIdentity is the identity aws-auth gives a caller (match is nil when
@@ -326,4 +377,67 @@ func clusterLabel(cl *eksCluster) string {
 		return cl.Name + " (" + cl.Region + ")"
 	}
 	return cl.Name
+}
+
+// listFleetValue is what list read from one context of a fleet, and the
+// notes it would have written to stderr.
+type listFleetValue struct {
+	view  *listView
+	notes string
+}
+
+// runFleet lists every selected context: the same reading as for one
+// context, in parallel, printed with a CONTEXT column.
+func (o *ListOptions) runFleet(ctx context.Context) error {
+	targets, err := o.Fleet.targets()
+	if err != nil {
+		return err
+	}
+	res := runFleet(ctx, targets, o.Fleet.Parallel, func(ctx context.Context, t fleetTarget) (listFleetValue, error) {
+		src, rec, err := fleetSource(t)
+		if err != nil {
+			return listFleetValue{}, err
+		}
+		target := &clusterTarget{Region: o.Cluster.Region, Profile: o.Cluster.Profile, configFlags: t.flags, NewClients: o.Cluster.NewClients}
+		var notes strings.Builder
+		v, err := o.read(ctx, src, target, &notes)
+		if err == nil && v.awsAuth && (o.Output == "" || o.Output == "wide") {
+			o.keyWarnings(v.m, &notes)
+		}
+		return listFleetValue{v, notes.String()}, rec.wrap(err)
+	})
+	l := output.NewFleetAccessList()
+	for _, r := range res {
+		writeNotes(o.ErrOut, r.Context, r.Value.notes)
+		c := output.FleetContext{FleetRow: fleetRow(r)}
+		if r.Err != nil {
+			l.Contexts = append(l.Contexts, c)
+			l.Items = append(l.Items, output.FleetAccess{FleetRow: c.FleetRow})
+			continue
+		}
+		var items []output.Access
+		if v := r.Value.view; v.access != nil {
+			c.Source, c.Identity, items = v.access.Source, v.access.Identity, v.access.Items
+			info := v.access.Cluster
+			c.EKS = &info
+		} else {
+			c.Source, c.Identity = v.mapping.Source, v.mapping.Identity
+			for _, m := range v.mapping.Items {
+				items = append(items, output.Access{Mapping: m})
+			}
+		}
+		for i := range items {
+			l.Items = append(l.Items, output.FleetAccess{FleetRow: c.FleetRow, Access: &items[i]})
+		}
+		l.Contexts = append(l.Contexts, c)
+	}
+	if o.Output == "json" || o.Output == "yaml" {
+		err = output.Print(o.Out, o.Output, l)
+	} else {
+		err = output.FleetAccessTable(o.Out, l.Items, o.Output == "wide", o.NoHeaders)
+	}
+	if err != nil {
+		return err
+	}
+	return fleetSummary(res)
 }
