@@ -986,22 +986,24 @@ func applyRemove(data map[string]string, m *Map, c Change) (Result, error) {
 // every copy of it in mapAccounts.
 func removeTargets(m *Map, c Change) []*Entry {
 	var out []*Entry
+	bare := pathlessRole(c.ARN)
 	for _, e := range m.Entries {
-		if e.Loaded && isRemoveTarget(e, c) {
+		if e.Loaded && isRemoveTarget(e, c, bare) {
 			out = append(out, e)
 		}
 	}
 	return out
 }
 
-func isRemoveTarget(e *Entry, c Change) bool {
+// isRemoveTarget is removeTargets' test; bare is pathlessRole(c.ARN).
+func isRemoveTarget(e *Entry, c Change, bare string) bool {
 	if c.Kind == KindAccount {
 		return e.Kind == KindAccount && e.ARN == c.ARN
 	}
 	if e.Kind == KindAccount || e.ARN == "" {
 		return false
 	}
-	return strings.EqualFold(e.ARN, c.ARN) || c.Kind == KindRole && strings.EqualFold(e.ARN, pathlessRole(c.ARN))
+	return strings.EqualFold(e.ARN, c.ARN) || c.Kind == KindRole && strings.EqualFold(e.ARN, bare)
 }
 
 // pathlessRole returns a role ARN without its path, as the authenticator
@@ -1158,9 +1160,10 @@ func CheckNotWorseParsed(before, after map[string]string, pb, pa *Map, c Change)
 			return fmt.Errorf("aws-auth %s: %s%s: the change would drop every entry of %s: refusing to write; fix the change or run 'kubectl eksaccess lint' on the result", key, where, oneLineMsg(sa.Err), key)
 		}
 	}
+	bare := pathlessRole(c.ARN)
 	isTarget := func(e *Entry) bool {
 		if c.Op == OpRemove {
-			return isRemoveTarget(e, c)
+			return isRemoveTarget(e, c, bare)
 		}
 		if c.Kind == KindAccount {
 			return e.Kind == KindAccount && e.ARN == c.ARN

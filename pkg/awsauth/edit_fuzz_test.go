@@ -134,7 +134,7 @@ func FuzzEdit(f *testing.F) {
 		}
 		isTarget := func(e *Entry) bool {
 			if c.Op == OpRemove {
-				return isRemoveTarget(e, c)
+				return isRemoveTarget(e, c, pathlessRole(c.ARN))
 			}
 			if c.Kind == KindAccount {
 				return e.ARN == c.ARN
