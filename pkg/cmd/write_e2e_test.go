@@ -8,8 +8,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -251,35 +253,150 @@ func asPluginProcess(t *testing.T, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// TestE2EConcurrentAddProcesses runs 20 `add` processes at once for 20
-// different ARNs against one apiserver: all 20 are present after.
-func TestE2EConcurrentAddProcesses(t *testing.T) {
+// TestE2EConcurrentMixedProcesses runs 50 plugin processes at once, as one
+// user would from 50 shells: 25 add a role and 25 remove one, each for its
+// own ARN, with the default flags (KUBECONFIG from the environment, the
+// default backup directory under the shared HOME; --yes only because there
+// is no terminal). Every process must succeed and the final aws-auth must
+// be the serial result: the same changes applied one after the other with
+// awsauth.Apply (they commute, each targeting its own ARN), up to the order
+// of the appended entries. The backups are pruned to the default 20.
+//
+// Under load, repeated: run a CPU hog and
+// go test ./pkg/cmd -run TestE2EConcurrentMixedProcesses -count=10
+func TestE2EConcurrentMixedProcesses(t *testing.T) {
 	c := cluster.Get(t)
-	putAWSAuth(t, c, "aws-auth-eksctl.yaml")
-	const n = 20
+	const n = 50
+	initial := fixtureWithRoles(t, n/2)
+	putData(t, c, initial)
+
+	var ops [][]string
+	serial := initial
+	for i := range n / 2 {
+		add := fmt.Sprintf("arn:aws:iam::111122223333:role/new%02d", i)
+		old := fmt.Sprintf("arn:aws:iam::111122223333:role/old%02d", i)
+		ops = append(ops, []string{"add", add, "--group", "developers", "--yes"}, []string{"remove", old, "--yes"})
+		ch, _, err := awsauth.NormalizeTarget(add, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch.Groups = []string{"developers"}
+		serial = applyChange(t, serial, ch)
+		if ch, _, err = awsauth.NormalizeRemove(old); err != nil {
+			t.Fatal(err)
+		}
+		serial = applyChange(t, serial, ch)
+	}
+
+	home := t.TempDir()
+	env := []string{"HOME=" + home, "KUBECONFIG=" + c.Kubeconfig}
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); k != "HOME" && k != "XDG_STATE_HOME" && k != "KUBECONFIG" {
+			env = append(env, kv)
+		}
+	}
 	cmds := make([]*exec.Cmd, n)
 	outs := make([]*bytes.Buffer, n)
-	for i := range n {
-		cmds[i] = asPluginProcess(t, writeArgs(t, c, "add", fmt.Sprintf("arn:aws:iam::111122223333:role/proc%02d", i), "--group", "developers", "--yes")...)
+	start := time.Now()
+	for i, args := range ops {
+		cmds[i] = asPluginProcess(t, args...)
+		cmds[i].Env = append(cmds[i].Env[len(cmds[i].Env)-1:], env...) // only EKSACCESS_TEST_RUN_PLUGIN kept
 		outs[i] = &bytes.Buffer{}
 		cmds[i].Stdout, cmds[i].Stderr = outs[i], outs[i]
 		if err := cmds[i].Start(); err != nil {
 			t.Fatal(err)
 		}
 	}
+	notices := 0
 	for i, cmd := range cmds {
 		if err := cmd.Wait(); err != nil {
-			t.Errorf("process %d: %v\n%s", i, err, outs[i])
+			t.Errorf("%s: %v\n%s", strings.Join(ops[i][:2], " "), err, outs[i])
+		}
+		notices += strings.Count(outs[i].String(), "aws-auth changed while we wrote it")
+	}
+	t.Logf("%d processes in %.1fs; %d re-applied their change after a conflict", n, time.Since(start).Seconds(), notices)
+
+	got := liveAWSAuth(t, c).Data
+	if g, w := entrySet(got), entrySet(serial); !slices.Equal(g, w) {
+		t.Errorf("the concurrent result differs from the serial one:\n%s\nwant:\n%s", strings.Join(g, "\n"), strings.Join(w, "\n"))
+	}
+	for k, v := range serial {
+		if k != awsauth.KeyRoles && got[k] != v {
+			t.Errorf("data key %s: %q, want %q", k, got[k], v)
 		}
 	}
-	m := awsauth.Parse(liveAWSAuth(t, c).Data)
-	for i := range n {
-		p, _ := awsauth.Canonicalize(fmt.Sprintf("arn:aws:sts::111122223333:assumed-role/proc%02d/s", i))
-		if m.Lookup(p, "") == nil {
-			t.Errorf("proc%02d is missing after the concurrent add processes", i)
-		}
+	if !strings.HasPrefix(got[awsauth.KeyRoles], "# nodes of nodegroup ng-1 (managed by eksctl)\n") {
+		t.Errorf("the leading comment of mapRoles was lost:\n%s", got[awsauth.KeyRoles])
 	}
-	if fs := awsauth.Lint(m); awsauth.HasErrors(fs) {
+	if fs := awsauth.Lint(awsauth.Parse(got)); awsauth.HasErrors(fs) {
 		t.Errorf("the result has lint errors: %v", fs)
 	}
+	// One user, one default backup directory, pruned to the default 20
+	// (21 when a process spared the older backup it reused).
+	dir := filepath.Join(home, ".local", "state", "kubectl-eksaccess", "backups", "envtest")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatalf("no backups in the default directory: %v", err)
+	}
+	backups := 0
+	for _, e := range entries {
+		switch name := e.Name(); {
+		case strings.HasPrefix(name, "aws-auth-") && strings.HasSuffix(name, ".yaml"):
+			backups++
+		default:
+			t.Errorf("unexpected file left in the backup directory: %s", name)
+		}
+	}
+	if backups < kube.DefaultBackupKeep || backups > kube.DefaultBackupKeep+1 {
+		t.Errorf("%d backups left, want %d (pruned)", backups, kube.DefaultBackupKeep)
+	}
+}
+
+// fixtureWithRoles is aws-auth-eksctl.yaml with n more roles, old00...
+func fixtureWithRoles(t *testing.T, n int) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "aws-auth-eksctl.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm, err := kube.ReadManifest(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var roles strings.Builder
+	roles.WriteString(cm.Data[awsauth.KeyRoles])
+	for i := range n {
+		fmt.Fprintf(&roles, "- rolearn: arn:aws:iam::111122223333:role/old%02d\n  username: old%02d\n  groups:\n  - developers\n", i, i)
+	}
+	cm.Data[awsauth.KeyRoles] = roles.String()
+	return cm.Data
+}
+
+func putData(t *testing.T, c *cluster.Cluster, data map[string]string) {
+	t.Helper()
+	putAWSAuth(t, c, "")
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: kube.ConfigMapName, Namespace: kube.Namespace}, Data: data}
+	if _, err := c.Clientset.CoreV1().ConfigMaps(kube.Namespace).Create(context.Background(), cm, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func applyChange(t *testing.T, data map[string]string, ch awsauth.Change) map[string]string {
+	t.Helper()
+	res, err := awsauth.Apply(data, ch)
+	if err != nil || !res.Changed {
+		t.Fatalf("serial %s %s: changed %v, %v", ch.Op, ch.ARN, res.Changed, err)
+	}
+	return res.Data
+}
+
+// entrySet lists the entries of data as the authenticator reads them, one
+// line each, sorted: equal sets mean the same mappings.
+func entrySet(data map[string]string) []string {
+	var out []string
+	for _, e := range awsauth.Parse(data).Entries {
+		out = append(out, fmt.Sprintf("%s %s %s username=%q groups=%q loaded=%v", e.Key, e.Kind, e.ARN, e.Username, e.Groups, e.Loaded))
+	}
+	slices.Sort(out)
+	return out
 }
