@@ -72,6 +72,13 @@ step 0 "designated_user" kubectl eksaccess --context cluster_creator add arn:aws
 say "Then for real"
 step 0 "" kubectl eksaccess --context cluster_creator add arn:aws:iam::$acct:user/designated_user --group system:masters --yes
 step 0 web kubectl --context designated_user get pods
+if command -v aws >/dev/null; then
+  say "The same with the kubeconfig the AWS CLI writes: its exec is 'aws eks get-token', signed for the real STS host"
+  step 0 "Added new context designated" aws eks update-kubeconfig --name sandbox --alias designated --profile designated_user --kubeconfig "$dir/aws-kubeconfig"
+  step 0 web env -u AWS_ENDPOINT_URL_STS kubectl --kubeconfig "$dir/aws-kubeconfig" --context designated get pods
+else
+  say "(no aws on PATH: the AWS CLI steps are skipped; pip install awscli to see them)"
+fi
 
 say "Part 2: the cluster was created by the IAM role eks-creator, which assume_role_user may assume"
 up role
