@@ -33,6 +33,7 @@ type AddOptions struct {
 	target  entryTarget
 	change  awsauth.Change
 	notices []string
+	file    fileTarget
 }
 
 // NewCmdAdd builds `kubectl eksaccess add`.
@@ -74,7 +75,10 @@ warning when an access entry already overrides it.`,
 
   # An access entry with cluster-admin, and one with view rights on two namespaces
   kubectl eksaccess add arn:aws:iam::111122223333:role/Admin --via access-entry --policy AmazonEKSClusterAdminPolicy
-  kubectl eksaccess add arn:aws:iam::111122223333:role/Dev --via access-entry --policy AmazonEKSViewPolicy --namespace dev --namespace qa`,
+  kubectl eksaccess add arn:aws:iam::111122223333:role/Dev --via access-entry --policy AmazonEKSViewPolicy --namespace dev --namespace qa
+
+  # Edit the aws-auth manifest of a GitOps repository instead of the cluster
+  kubectl eksaccess add arn:aws:iam::111122223333:role/Dev --group devs -f k8s/aws-auth.yaml --in-place`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -82,6 +86,9 @@ warning when an access entry already overrides it.`,
 			}
 			if err := o.Validate(cmd); err != nil {
 				return err
+			}
+			if o.file.Filename != "" {
+				return o.runFile()
 			}
 			if err := o.complete(); err != nil {
 				return err
@@ -91,6 +98,7 @@ warning when an access entry already overrides it.`,
 	}
 	o.writeOptions.addFlags(cmd)
 	o.viaOptions.addFlags(cmd)
+	o.file.addFlags(cmd)
 	cmd.Flags().StringArrayVar(&o.Policies, "policy", nil, "Access entry: associate this access policy (a name like AmazonEKSViewPolicy, or its ARN); repeat for several")
 	cmd.Flags().StringArrayVar(&o.Namespaces, "namespace", nil, "Access entry: scope --policy to this namespace (wildcards allowed); repeat for several (default: the whole cluster)")
 	cmd.Flags().StringVar(&o.Type, "type", "", "Access entry type: STANDARD (default), or EC2_LINUX, EC2_WINDOWS... for nodes (--node means EC2_LINUX)")
@@ -108,6 +116,9 @@ func (o *AddOptions) Validate(cmd *cobra.Command) error {
 		return err
 	}
 	if err := o.validateAccessEntry(cmd); err != nil {
+		return err
+	}
+	if err := o.file.validate(o.DryRun, o.Output, o.Via); err != nil {
 		return err
 	}
 	switch {
@@ -210,12 +221,25 @@ func (o *AddOptions) Run(cmd *cobra.Command) error {
 	for _, n := range o.notices {
 		fmt.Fprintf(o.ErrOut, "Notice: %s\n", n)
 	}
+	o.warn()
+	return o.write(cmd.Context(), changeEdit(o.change))
+}
+
+// runFile makes the change in the manifest file given with -f.
+func (o *AddOptions) runFile() error {
+	for _, n := range o.notices {
+		fmt.Fprintf(o.ErrOut, "Notice: %s\n", n)
+	}
+	o.warn()
+	return o.writeFile(changeEdit(o.change), o.file)
+}
+
+func (o *AddOptions) warn() {
 	if o.change.Kind != awsauth.KindAccount {
 		for _, w := range awsauth.UsernameWarnings(o.change.Username, o.change.Node) {
 			fmt.Fprintf(o.ErrOut, "Warning: %s\n", w)
 		}
 	}
-	return o.write(cmd.Context(), changeEdit(o.change))
 }
 
 // runAccessEntry creates or updates the principal's access entry.

@@ -29,6 +29,7 @@ type RemoveOptions struct {
 	policyARNs []string
 	change     awsauth.Change
 	notices    []string
+	file       fileTarget
 }
 
 // NewCmdRemove builds `kubectl eksaccess remove`.
@@ -59,7 +60,8 @@ AmazonEKSClusterAdminPolicy (nobody would be cluster admin) are kept unless
 		Example: `  kubectl eksaccess remove arn:aws:iam::111122223333:user/former_employee
   kubectl eksaccess remove arn:aws:iam::111122223333:role/Developer --dry-run
   kubectl eksaccess remove --account 444455556666
-  kubectl eksaccess remove arn:aws:iam::111122223333:role/Dev --via access-entry --policy AmazonEKSViewPolicy`,
+  kubectl eksaccess remove arn:aws:iam::111122223333:role/Dev --via access-entry --policy AmazonEKSViewPolicy
+  kubectl eksaccess remove arn:aws:iam::111122223333:user/former_employee -f k8s/aws-auth.yaml --in-place`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -68,13 +70,16 @@ AmazonEKSClusterAdminPolicy (nobody would be cluster admin) are kept unless
 			if err := o.Validate(); err != nil {
 				return err
 			}
-			if err := o.complete(); err != nil {
-				return err
+			if o.file.Filename == "" {
+				if err := o.complete(); err != nil {
+					return err
+				}
 			}
 			return o.Run(cmd)
 		},
 	}
 	o.writeOptions.addFlags(cmd)
+	o.file.addFlags(cmd)
 	cmd.Flags().StringVar(&o.Account, "account", "", "Remove this account from mapAccounts instead of an ARN")
 	cmd.Flags().BoolVar(&o.AllDuplicates, "all-duplicates", false, "Remove every entry that maps the ARN (always done now; kept for scripts)")
 	cmd.Flags().BoolVar(&o.AllowAccount, "allow-account", false, "Exit 0 even when mapAccounts still admits the principal's whole account")
@@ -107,6 +112,9 @@ func (o *RemoveOptions) Validate() error {
 	if o.Via == viaAccessEntry && o.Account != "" {
 		return errors.New("access entries are per principal: --account exists only in aws-auth (--via aws-auth)")
 	}
+	if err := o.file.validate(o.DryRun, o.Output, o.Via); err != nil {
+		return err
+	}
 	switch {
 	case o.ARN == "" && o.Account == "":
 		return errors.New("give the ARN to remove, or --account ID: see 'kubectl eksaccess remove --help'")
@@ -135,9 +143,15 @@ func (o *RemoveOptions) Validate() error {
 // Run removes the mapping.
 func (o *RemoveOptions) Run(cmd *cobra.Command) error {
 	ctx := cmd.Context()
-	via, cl, err := o.viaOptions.route(ctx, &o.writeOptions, o.Account)
-	if err != nil {
-		return err
+	var (
+		via string
+		cl  *eksCluster
+		err error
+	)
+	if o.file.Filename == "" {
+		if via, cl, err = o.viaOptions.route(ctx, &o.writeOptions, o.Account); err != nil {
+			return err
+		}
 	}
 	if via == viaAccessEntry {
 		return o.runAccessEntry(ctx, cl)
@@ -154,11 +168,16 @@ func (o *RemoveOptions) Run(cmd *cobra.Command) error {
 	// its account: remember what the last attempt of the edit found.
 	var admitted []*awsauth.Entry
 	apply := changeEdit(o.change)
-	err = o.write(cmd.Context(), func(data map[string]string) (edited, error) {
+	what := func(data map[string]string) (edited, error) {
 		ed, err := apply(data)
 		admitted = ed.StillAdmittedBy
 		return ed, err
-	})
+	}
+	if o.file.Filename != "" {
+		err = o.writeFile(what, o.file)
+	} else {
+		err = o.write(ctx, what)
+	}
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,9 @@ const ConfigMapName = "aws-auth"
 type File struct {
 	src   []byte
 	lines []int // byte offset of the start of each line (0-based index)
-	data  *yamlv3.Node
+	cm    *yamlv3.Node
+	// data is the data mapping; nil when the ConfigMap has none yet.
+	data *yamlv3.Node
 	// values maps each data key to its key and value nodes.
 	values map[string][2]*yamlv3.Node
 	order  []string
@@ -73,9 +75,13 @@ func Parse(src []byte) (*File, error) {
 	if cm == nil {
 		return nil, fmt.Errorf("no ConfigMap named %s found: pass the aws-auth manifest", ConfigMapName)
 	}
+	f.cm = cm
 	f.data = field(cm, "data")
-	if f.data == nil || f.data.Kind != yamlv3.MappingNode {
-		return nil, fmt.Errorf("the %s ConfigMap has no data mapping: add 'data: {}' to it first", ConfigMapName)
+	if f.data == nil {
+		return f, nil
+	}
+	if f.data.Kind != yamlv3.MappingNode {
+		return nil, fmt.Errorf("the data of the %s ConfigMap (line %d) is not a mapping: write 'data: {}' first", ConfigMapName, f.data.Line)
 	}
 	for i := 0; i+1 < len(f.data.Content); i += 2 {
 		k, v := f.data.Content[i], f.data.Content[i+1]

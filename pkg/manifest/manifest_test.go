@@ -84,6 +84,10 @@ func TestSet(t *testing.T) {
 			[]string{"mapRoles: \"- rolearn: arn:aws:iam::111122223333:role/A\\r\\n\"   # nodes first\n\n  mapUsers"}},
 		{"leading space needs an indentation indicator", stream, "mapRoles", "  - rolearn: arn:aws:iam::111122223333:role/A\n",
 			[]string{"mapRoles: |2   # nodes first\n"}},
+		{"no data yet", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth # new\n  namespace: kube-system\n---\nkind: Other\n", "mapUsers", "- userarn: arn:aws:iam::111122223333:user/a\n",
+			[]string{"  namespace: kube-system\ndata:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/a\n---\nkind: Other\n"}},
+		{"no data yet, JSON", `{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "aws-auth"}}`, "mapRoles", "- rolearn: x\n",
+			[]string{`{"data": {"mapRoles": "- rolearn: x\n"}, "apiVersion"`}},
 		{"empty value", stream, "mapRoles", "", []string{"mapRoles: |-   # nodes first\n\n  mapUsers"}},
 	}
 	for _, tc := range tests {
@@ -130,7 +134,7 @@ func TestParseErrors(t *testing.T) {
 	tests := []struct{ name, src, want string }{
 		{"no ConfigMap", "apiVersion: v1\nkind: Secret\n", "no ConfigMap named aws-auth"},
 		{"two ConfigMaps, no aws-auth", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n", "no ConfigMap named aws-auth"},
-		{"no data", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: aws-auth}\n", "add 'data: {}'"},
+		{"data not a mapping", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: aws-auth}\ndata: [a]\n", "write 'data: {}' first"},
 		{"bad YAML", "apiVersion: v1\nkind: ConfigMap\n  bad: [\n", "document 1 is not valid YAML"},
 	}
 	for _, tc := range tests {

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -48,6 +49,14 @@ func (f *File) Set(old, new map[string]string) ([]byte, error) {
 		reps = append(reps, r...)
 	}
 	slices.Sort(added)
+	if f.data == nil && len(added) > 0 {
+		r, err := f.insertData(added, new)
+		if err != nil {
+			return nil, err
+		}
+		reps = append(reps, r)
+		added = nil
+	}
 	for _, k := range added {
 		r, err := f.insertKey(k, new[k])
 		if err != nil {
@@ -142,7 +151,7 @@ func (f *File) replaceValue(key string, k, v *yamlv3.Node, value string) ([]repl
 // a JSON string in a flow mapping or when it fits on one line, else a
 // literal block.
 func (f *File) scalarText(k *yamlv3.Node, value string) string {
-	if f.data.Style&yamlv3.FlowStyle != 0 || !strings.Contains(strings.TrimSuffix(value, "\n"), "\n") || !literalOK(value) {
+	if f.data != nil && f.data.Style&yamlv3.FlowStyle != 0 || !strings.Contains(strings.TrimSuffix(value, "\n"), "\n") || !literalOK(value) {
 		return jsonString(value)
 	}
 	return literal(value, strings.Repeat(" ", k.Column-1+2), 2, f.eol())
@@ -251,6 +260,65 @@ func (f *File) insertKey(key, value string) (replacement, error) {
 		text = pad + key + ": " + jsonString(value) + f.eol()
 	}
 	return replacement{at, at, text}, nil
+}
+
+// insertData adds a data mapping with the given keys to a ConfigMap that
+// has none: after its last line in block style, or first in a flow mapping.
+func (f *File) insertData(keys []string, values map[string]string) (replacement, error) {
+	if f.cm.Style&yamlv3.FlowStyle != 0 {
+		open := f.offset(f.cm.Line, f.cm.Column)
+		if open >= len(f.src) || f.src[open] != '{' {
+			return replacement{}, errors.New("cannot find where to add data: add 'data: {}' to the ConfigMap by hand")
+		}
+		var kv []string
+		for _, k := range keys {
+			kv = append(kv, jsonString(k)+": "+jsonString(values[k]))
+		}
+		return replacement{open + 1, open + 1, `"data": {` + strings.Join(kv, ", ") + "}, "}, nil
+	}
+	last := lastLine(f.cm)
+	col := f.cm.Column - 1
+	// The next non-blank line must close the ConfigMap (less indented, or
+	// a document marker), or nothing may follow.
+	for i := last; i < len(f.lines); i++ {
+		line := strings.TrimRight(string(f.src[f.lines[i]:f.lineEnd(i)]), "\r\n")
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
+		}
+		if n := len(line) - len(strings.TrimLeft(line, " ")); n > col {
+			return replacement{}, errors.New("cannot find where to add data: add 'data: {}' to the ConfigMap by hand")
+		}
+		break
+	}
+	pad := strings.Repeat(" ", col)
+	var b strings.Builder
+	at := f.lineEnd(last - 1)
+	if at == len(f.src) && len(f.src) > 0 && f.src[len(f.src)-1] != '\n' {
+		b.WriteString(f.eol())
+	}
+	b.WriteString(pad + "data:" + f.eol())
+	for _, k := range keys {
+		if literalOK(values[k]) && values[k] != "" {
+			b.WriteString(pad + "  " + k + ": " + literal(values[k], pad+"    ", 2, f.eol()))
+		} else {
+			b.WriteString(pad + "  " + k + ": " + jsonString(values[k]) + f.eol())
+		}
+	}
+	return replacement{at, at, b.String()}, nil
+}
+
+// lastLine is the last line (1-based) a node's text reaches.
+func lastLine(n *yamlv3.Node) int {
+	l := n.Line
+	if n.Kind == yamlv3.ScalarNode && n.Style&(yamlv3.LiteralStyle|yamlv3.FoldedStyle) != 0 {
+		l += strings.Count(strings.TrimRight(n.Value, "\n"), "\n") + 1
+	} else if n.Kind == yamlv3.ScalarNode {
+		l += strings.Count(n.Value, "\n")
+	}
+	for _, c := range n.Content {
+		l = max(l, lastLine(c))
+	}
+	return l
 }
 
 // quotedEnd returns the offset just past the closing quote of a quoted
