@@ -47,6 +47,8 @@ type DiagnoseOptions struct {
 	Region       string
 	Profile      string
 	Output       string
+	// Fleet diagnoses --arn in several contexts (see diagnose_fleet.go).
+	Fleet fleetFlags
 
 	// Filled by Complete unless a test set them first.
 	Now      func() time.Time
@@ -57,7 +59,7 @@ type DiagnoseOptions struct {
 
 // NewCmdDiagnose builds `kubectl eksaccess diagnose`.
 func NewCmdDiagnose(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &DiagnoseOptions{IOStreams: streams, configFlags: flags}
+	o := &DiagnoseOptions{IOStreams: streams, configFlags: flags, Fleet: fleetFlags{configFlags: flags}}
 	cmd := &cobra.Command{
 		Use:   "diagnose [--arn ARN] [-f FILE]",
 		Short: "Say exactly why an identity gets Unauthorized or Forbidden, and print the fix",
@@ -74,7 +76,14 @@ it works offline from an aws-auth manifest alone.
 
 A checklist goes to stderr as steps complete; the verdict, the cause, the
 evidence and the fix go to stdout. Exit status: 0 authorized, 1 unauthorized
-or forbidden, 2 when the diagnosis itself could not run.`,
+or forbidden, 2 when the diagnosis itself could not run.
+
+With --arn and --all-contexts, --contexts a,b or --context-pattern 'prod-*',
+it answers for every selected context in parallel (at most --parallel at
+once), one row each: authorized, unauthorized or forbidden, as which username
+and groups, through which entry; a context that cannot be read says why.
+Exit status: 0 when every context answers authorized, 1 when one answers
+unauthorized or forbidden, 2 when one could not be diagnosed.`,
 		Example: `  # Why does kubectl say Unauthorized?
   kubectl eksaccess diagnose
 
@@ -82,13 +91,19 @@ or forbidden, 2 when the diagnosis itself could not run.`,
   kubectl eksaccess diagnose --arn arn:aws:iam::111122223333:role/Developer --admin-context admin
 
   # Offline, from a file
-  kubectl eksaccess diagnose --arn arn:aws:iam::111122223333:user/alice -f aws-auth.yaml --mode CONFIG_MAP`,
+  kubectl eksaccess diagnose --arn arn:aws:iam::111122223333:user/alice -f aws-auth.yaml --mode CONFIG_MAP
+
+  # Where can this role get in, and as whom?
+  kubectl eksaccess diagnose --arn arn:aws:iam::111122223333:role/Developer --all-contexts`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Validate(); err != nil {
 				return &ExitError{Code: 2, Err: err}
 			}
 			o.Complete()
+			if o.Fleet.enabled() {
+				return o.runFleet(cmd.Context())
+			}
 			return o.Run(cmd.Context())
 		},
 	}
@@ -103,6 +118,7 @@ or forbidden, 2 when the diagnosis itself could not run.`,
 	cmd.Flags().StringVar(&o.Region, "region", "", "AWS region of the cluster (default: from the exec plugin or the AWS config)")
 	cmd.Flags().StringVar(&o.Profile, "profile", "", "AWS profile for EKS calls (default: the exec plugin's)")
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml")
+	o.Fleet.addFlags(cmd)
 	return cmd
 }
 
@@ -124,7 +140,7 @@ func (o *DiagnoseOptions) Validate() error {
 			return fmt.Errorf("--arn: %w", err)
 		}
 	}
-	return nil
+	return o.validateFleet()
 }
 
 // Complete fills the dependencies a test did not set.
@@ -266,6 +282,11 @@ func (g *gatherer) resolve(contextName string) (*kubeContext, error) {
 	}
 	if kc.config, err = loader.ClientConfig(); err != nil {
 		return nil, kubeconfigError(err)
+	}
+	// As ConfigFlags.ToRESTConfig does: a fleet run watches the aws-auth
+	// request this way (diagnose_fleet.go).
+	if wrap := g.o.configFlags.WrapConfigFn; wrap != nil {
+		kc.config = wrap(kc.config)
 	}
 	if kc.clients, err = kube.NewClients(kc.config); err != nil {
 		return nil, kubeconfigError(err)

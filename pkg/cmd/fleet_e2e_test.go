@@ -495,3 +495,92 @@ func putAWSAuthFile(tb testing.TB, c *cluster.Cluster, file string) {
 func matchLine(lines []string, re string) bool {
 	return slices.ContainsFunc(lines, regexp.MustCompile(re).MatchString)
 }
+
+// TestE2EFleetDiagnose: diagnose --arn X --all-contexts answers in each
+// context, as whom and through which entry, with the verdict diagnose
+// --arn X --context C gives alone; a context that cannot be read says why.
+func TestE2EFleetDiagnose(t *testing.T) {
+	c := cluster.Get(t)
+	putAWSAuth(t, c, "aws-auth-ok.yaml")
+	kc, _, _ := standardFleet(t, c)
+	if r := run(t, "", "--kubeconfig", kc, "--context", "direct", "add", "arn:aws:iam::111122223333:user/dev", "--group", "fleet-developers", "--yes", "--backup-dir", t.TempDir()); r.code != 0 {
+		t.Fatalf("add: %s", r.stderr)
+	}
+	type answer struct {
+		Context, Cluster, Failure, Error, Verdict, Username, Source string
+		Groups                                                      []string
+	}
+	decode := func(s string) []answer {
+		t.Helper()
+		var l struct {
+			Kind  string
+			Items []answer
+		}
+		if err := json.Unmarshal([]byte(s), &l); err != nil || l.Kind != "FleetDiagnosisList" {
+			t.Fatalf("not a FleetDiagnosisList: %v\n%s", err, s)
+		}
+		return l.Items
+	}
+	for _, tc := range []struct {
+		arn, want string
+		code      int
+	}{
+		{"arn:aws:sts::111122223333:assumed-role/Admin/alice", "authorized admin:alice [system:masters] aws-auth mapRoles line 6", 0},
+		{"arn:aws:iam::111122223333:user/dev", "forbidden dev [fleet-developers] aws-auth mapUsers line 5", 1},
+		{"arn:aws:iam::111122223333:role/Nobody", "unauthorized  [] ", 1},
+	} {
+		r := run(t, "", "--kubeconfig", kc, "diagnose", "--arn", tc.arn, "--all-contexts", "-o", "json")
+		want := "error: 3 of 6 contexts could not be diagnosed: badtoken (unauthorized), gone (unreachable), viewer (forbidden): see their rows above\n"
+		if r.code != 2 || r.stderr != want {
+			t.Errorf("%s: exit %d, stderr %q, want 2 and %q", tc.arn, r.code, r.stderr, want)
+		}
+		var got []string
+		for _, a := range decode(r.stdout) {
+			if a.Cluster != "cluster-"+a.Context {
+				t.Errorf("context %s: cluster %q", a.Context, a.Cluster)
+			}
+			if a.Failure != "" {
+				got = append(got, a.Context+": "+a.Verdict+" "+a.Failure)
+				continue
+			}
+			got = append(got, fmt.Sprintf("%s: %s %s %v %s", a.Context, a.Verdict, a.Username, a.Groups, a.Source))
+			// The same answer as diagnosing that context alone.
+			one := run(t, "", "--kubeconfig", kc, "--context", a.Context, "diagnose", "--arn", tc.arn, "-o", "json")
+			var d answer
+			if err := json.Unmarshal([]byte(one.stdout), &d); err != nil || one.code != tc.code {
+				t.Fatalf("diagnose --context %s: exit %d %v", a.Context, one.code, err)
+			}
+			if fmt.Sprint(d.Verdict, d.Username, d.Groups, d.Source) != fmt.Sprint(a.Verdict, a.Username, a.Groups, a.Source) {
+				t.Errorf("%s in context %s: fleet says %+v, alone %+v", tc.arn, a.Context, a, d)
+			}
+		}
+		wantRows := []string{"badtoken: unknown unauthorized", "direct: " + tc.want, "gone: unknown unreachable", "slow-a: " + tc.want, "slow-b: " + tc.want, "viewer: unknown forbidden"}
+		if strings.Join(got, "\n") != strings.Join(wantRows, "\n") {
+			t.Errorf("%s:\n%s\nwant\n%s", tc.arn, strings.Join(got, "\n"), strings.Join(wantRows, "\n"))
+		}
+		// Only the contexts that can be read: 0 when authorized everywhere,
+		// 1 when unauthorized or forbidden somewhere.
+		r = run(t, "", "--kubeconfig", kc, "diagnose", "--arn", tc.arn, "--context-pattern", "slow-*", "--parallel", "1")
+		lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+		if r.code != tc.code || r.stderr != "" || len(lines) != 3 || !strings.HasPrefix(lines[0], "CONTEXT ") {
+			t.Errorf("%s over slow-*: exit %d, want %d:\n%s%s", tc.arn, r.code, tc.code, r.stdout, r.stderr)
+		}
+	}
+	r := run(t, "", "--kubeconfig", kc, "diagnose", "--arn", "arn:aws:iam::111122223333:user/dev", "--all-contexts")
+	for _, want := range []string{
+		`^direct +forbidden +dev +fleet-developers +aws-auth mapUsers line 5 +no RBAC binding names dev`,
+		`^gone +unknown +- +- +<none> +unreachable: cannot reach the cluster https://127\.0\.0\.1:\d+`,
+	} {
+		if !matchLine(strings.Split(r.stdout, "\n"), want) {
+			t.Errorf("no table line matches %s:\n%s", want, r.stdout)
+		}
+	}
+	for _, args := range [][]string{
+		{"diagnose", "--all-contexts"},
+		{"diagnose", "--all-contexts", "--arn", "arn:aws:iam::111122223333:user/dev", "--admin-context", "direct"},
+	} {
+		if r := run(t, "", append([]string{"--kubeconfig", kc}, args...)...); r.code != 2 || !strings.Contains(r.stderr, "--all-contexts, --contexts and --context-pattern") {
+			t.Errorf("%v: exit %d %q", args, r.code, r.stderr)
+		}
+	}
+}

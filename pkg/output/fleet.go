@@ -8,6 +8,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/printers"
+
+	"github.com/eksaccess/kubectl-eksaccess/pkg/diagnose"
 )
 
 // FleetRow is where a fleet item comes from (the kubeconfig context and
@@ -142,6 +144,62 @@ func FleetFindingTable(w io.Writer, l *FleetFindingList) error {
 		if n == 0 {
 			fmt.Fprintf(tw, "%s\tok\t-\t-\tno findings\n", c.Context)
 		}
+	}
+	return tw.Flush()
+}
+
+// FleetDiagnosis is the answer of one context of `diagnose --arn X
+// --all-contexts`; Report is nil for a context that could not be read.
+type FleetDiagnosis struct {
+	FleetRow         `json:",inline"`
+	*diagnose.Report `json:",inline"`
+}
+
+// FleetDiagnosisList is what `diagnose --arn X --all-contexts -o json|yaml`
+// prints: one item per context.
+type FleetDiagnosisList struct {
+	metav1.TypeMeta `json:",inline"`
+	Items           []FleetDiagnosis `json:"items"`
+}
+
+// NewFleetDiagnosisList starts an empty fleet diagnosis.
+func NewFleetDiagnosisList() *FleetDiagnosisList {
+	return &FleetDiagnosisList{TypeMeta: typeMeta("FleetDiagnosisList"), Items: []FleetDiagnosis{}}
+}
+
+func (o *FleetDiagnosisList) DeepCopyObject() runtime.Object {
+	return deepCopy(o, &FleetDiagnosisList{})
+}
+
+// FleetDiagnosisTable writes one row per context: the verdict, as whom
+// (username and groups, system:authenticated left out) and through which
+// entry, or why not.
+func FleetDiagnosisTable(w io.Writer, items []FleetDiagnosis) error {
+	tw := printers.GetNewTabWriter(w)
+	fmt.Fprintln(tw, "CONTEXT\tVERDICT\tUSERNAME\tGROUPS\tVIA\tREASON")
+	for _, it := range items {
+		if it.Report == nil {
+			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t%s\n", it.Context, it.Failure, it.Error)
+			continue
+		}
+		r := it.Report
+		var groups []string
+		for _, g := range r.Groups {
+			if g != "system:authenticated" {
+				groups = append(groups, g)
+			}
+		}
+		user, gs, reason := orNone(r.Username), orNone(strings.Join(groups, ",")), "-"
+		if !r.Authenticated {
+			user, gs = "-", "-"
+		}
+		switch {
+		case it.Failure != "":
+			reason = failedCell(it.FleetRow)
+		case r.Verdict != diagnose.Authorized:
+			reason = r.Cause
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", it.Context, r.Verdict, user, gs, orNone(r.Source), reason)
 	}
 	return tw.Flush()
 }
