@@ -141,7 +141,7 @@ func (t *clusterTarget) fromKubeconfig(loc *clusterLocation) string {
 	if loc.Profile == "" {
 		loc.Profile = kube.ExecEnv(ex, "AWS_PROFILE")
 	}
-	loc.RoleARN = kube.ExecArg(ex.Args, "--role-arn", "-r")
+	loc.RoleARN = kube.ExecArg(ex.Args, kube.ExecRoleArgs...)
 	if loc.Name == "" {
 		return fmt.Sprintf("the exec plugin of context %s (%s) names no cluster (--cluster-name or -i): pass --cluster-name", ctxName, ex.Command)
 	}

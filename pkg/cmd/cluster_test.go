@@ -18,6 +18,8 @@ contexts:
   context: {cluster: legacy, user: legacy}
 - name: plain
   context: {cluster: legacy, user: plain}
+- name: awscli
+  context: {cluster: prod, user: awscli}
 clusters:
 - name: prod
   cluster: {server: "https://ABC.gr7.eu-west-1.eks.amazonaws.com"}
@@ -40,6 +42,13 @@ users:
       args: [token, -i, legacy-cluster, --profile=dev]
 - name: plain
   user: {token: abc}
+# as 'aws eks update-kubeconfig --name demo --role-arn ...' writes it
+- name: awscli
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: aws
+      args: [--region, eu-west-1, eks, get-token, --cluster-name, demo, --output, json, --role, "arn:aws:iam::111122223333:role/Deployer"]
 `
 
 func TestClusterLocate(t *testing.T) {
@@ -56,6 +65,7 @@ func TestClusterLocate(t *testing.T) {
 		{name: "aws eks get-token", context: "prod", want: clusterLocation{Name: "prod-cluster", Region: "eu-west-1", Profile: "ops", RoleARN: "arn:aws:iam::111122223333:role/Admin"}},
 		{name: "aws-iam-authenticator -i, region from the endpoint", context: "legacy", want: clusterLocation{Name: "legacy-cluster", Region: "us-east-2", Profile: "dev"}},
 		{name: "flags win", context: "prod", flagName: "other", flagRegion: "ap-south-1", flagProfile: "p", want: clusterLocation{Name: "other", Region: "ap-south-1", Profile: "p", RoleARN: "arn:aws:iam::111122223333:role/Admin"}},
+		{name: "aws eks update-kubeconfig --role-arn writes --role", context: "awscli", want: clusterLocation{Name: "demo", Region: "eu-west-1", RoleARN: "arn:aws:iam::111122223333:role/Deployer"}},
 		{name: "no exec plugin", context: "plain", why: true, want: clusterLocation{Region: "us-east-2"}},
 		{name: "no exec plugin, named by flag", context: "plain", flagName: "x", want: clusterLocation{Name: "x", Region: "us-east-2"}},
 	} {

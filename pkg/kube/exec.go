@@ -75,6 +75,12 @@ func RunExec(ctx context.Context, cfg *clientcmdapi.ExecConfig, server string) (
 	return res, nil
 }
 
+// ExecRoleArgs are the exec-plugin flags that name a role to assume:
+// `aws eks get-token --role-arn`, the `--role` that `aws eks
+// update-kubeconfig --role-arn` writes (argparse takes the prefix), and
+// aws-iam-authenticator's -r.
+var ExecRoleArgs = []string{"--role-arn", "--role", "-r"}
+
 // ExecArg returns the value of a flag (--name V, --name=V, or a short
 // alias) in an exec plugin's args, or "".
 func ExecArg(args []string, names ...string) string {
