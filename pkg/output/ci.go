@@ -59,13 +59,7 @@ type Located struct {
 // annotations on the pull request.
 func GitHub(w io.Writer, fs []Located) error {
 	for _, f := range fs {
-		level := "notice"
-		switch f.Severity {
-		case awsauth.SeverityError:
-			level = "error"
-		case awsauth.SeverityWarning:
-			level = "warning"
-		}
+		level := levelName(f.Severity, "notice")
 		var props []string
 		if f.File != "" {
 			props = append(props, "file="+escapeProperty(f.File))
@@ -86,6 +80,18 @@ func GitHub(w io.Writer, fs []Located) error {
 		}
 	}
 	return nil
+}
+
+// levelName names a severity as GitHub and SARIF do: error, warning, and
+// info as the format's own word (notice, note).
+func levelName(s awsauth.Severity, info string) string {
+	switch s {
+	case awsauth.SeverityError:
+		return "error"
+	case awsauth.SeverityWarning:
+		return "warning"
+	}
+	return info
 }
 
 func where(f awsauth.Finding) string {
@@ -190,13 +196,7 @@ func SARIF(w io.Writer, version string, fs []Located) error {
 		})
 	}
 	for _, f := range fs {
-		level := "note"
-		switch f.Severity {
-		case awsauth.SeverityError:
-			level = "error"
-		case awsauth.SeverityWarning:
-			level = "warning"
-		}
+		level := levelName(f.Severity, "note")
 		msg := f.Message
 		if f.Fix != "" {
 			msg += " Fix: " + f.Fix
