@@ -65,6 +65,13 @@ func (s *Servers) serveEKS(w http.ResponseWriter, r *http.Request) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	m := r.Method
+	if action, resource := st.eksAction(m, segs); action != "" {
+		if aerr = authorize(cred, st.Account, "AccessDeniedException", action, resource); aerr != nil {
+			s.opts.Log.Printf("eks %s %s refused: %s", m, r.URL.Path, aerr)
+			eksError(w, aerr)
+			return
+		}
+	}
 	var out any
 	switch {
 	case len(segs) == 1 && segs[0] == "access-policies" && m == http.MethodGet:
@@ -476,4 +483,76 @@ func (st *State) listAccessPolicies(q *eksReq) (any, *apiError) {
 		list = append(list, map[string]string{"name": n, "arn": policyPrefix + n})
 	}
 	return withNext(map[string]any{"accessPolicies": list}, next), nil
+}
+
+// eksAction names the IAM action of an EKS request and the resource it is
+// authorized on, as the EKS service authorization reference lists them:
+// the cluster, the access entry, or * for account-wide lists. An unknown
+// route has no action (it answers NotFound). st.mu held.
+func (st *State) eksAction(m string, segs []string) (action, resource string) {
+	if len(segs) == 1 && m == http.MethodGet {
+		switch segs[0] {
+		case "clusters":
+			return "eks:ListClusters", "*"
+		case "access-policies":
+			return "eks:ListAccessPolicies", "*"
+		}
+	}
+	if len(segs) < 2 || segs[0] != "clusters" {
+		return "", ""
+	}
+	cluster := fmt.Sprintf("arn:aws:eks:%s:%s:cluster/%s", st.Region, st.Account, segs[1])
+	rest := segs[2:]
+	switch {
+	case len(rest) == 0 && m == http.MethodGet:
+		return "eks:DescribeCluster", cluster
+	case len(rest) == 1 && rest[0] == "update-config" && m == http.MethodPost:
+		return "eks:UpdateClusterConfig", cluster
+	case len(rest) == 1 && rest[0] == "updates" && m == http.MethodGet:
+		return "eks:ListUpdates", cluster
+	case len(rest) == 2 && rest[0] == "updates" && m == http.MethodGet:
+		return "eks:DescribeUpdate", cluster
+	case len(rest) == 1 && rest[0] == "access-entries":
+		switch m {
+		case http.MethodPost:
+			return "eks:CreateAccessEntry", cluster
+		case http.MethodGet:
+			return "eks:ListAccessEntries", cluster
+		}
+	case len(rest) >= 2 && rest[0] == "access-entries":
+		entry := st.accessEntryARN(segs[1], rest[1])
+		switch {
+		case len(rest) == 2 && m == http.MethodGet:
+			return "eks:DescribeAccessEntry", entry
+		case len(rest) == 2 && m == http.MethodPost:
+			return "eks:UpdateAccessEntry", entry
+		case len(rest) == 2 && m == http.MethodDelete:
+			return "eks:DeleteAccessEntry", entry
+		case len(rest) == 3 && rest[2] == "access-policies" && m == http.MethodPost:
+			return "eks:AssociateAccessPolicy", entry
+		case len(rest) == 3 && rest[2] == "access-policies" && m == http.MethodGet:
+			return "eks:ListAssociatedAccessPolicies", entry
+		case len(rest) == 4 && rest[2] == "access-policies" && m == http.MethodDelete:
+			return "eks:DisassociateAccessPolicy", entry
+		}
+	}
+	return "", ""
+}
+
+// accessEntryARN is the ARN of the access entry of principal on cluster
+// (arn:aws:eks:R:A:access-entry/CLUSTER/KIND/ACCOUNT/NAME/ID), with the
+// principal's ID when IAM knows it and * in its place otherwise. st.mu held.
+func (st *State) accessEntryARN(cluster, principal string) string {
+	kind := "user"
+	if strings.Contains(principal, ":role/") {
+		kind = "role"
+	}
+	name := principal[strings.LastIndex(principal, "/")+1:]
+	id := "*"
+	if cl := st.clusters[cluster]; cl != nil && cl.Entries[principal] != nil {
+		id = strings.ToLower(cl.Entries[principal].PrincipalID)
+	} else if p := st.principals[strings.ToLower(principal)]; p != nil && p.ARN == principal {
+		id = strings.ToLower(p.ID)
+	}
+	return fmt.Sprintf("arn:aws:eks:%s:%s:access-entry/%s/%s/%s/%s/%s", st.Region, st.Account, cluster, kind, st.Account, name, id)
 }

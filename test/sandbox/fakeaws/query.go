@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -184,6 +185,16 @@ func (s *Servers) assumeRole(w http.ResponseWriter, q *queryReq) {
 			}
 		}
 	}
+	// In one account, a trust policy that names the caller is enough; one
+	// that names the account (root) also needs the caller's own policy to
+	// allow sts:AssumeRole. An explicit deny in the caller's policy always
+	// wins.
+	switch q.cred.Principal.Policy.Evaluate("sts:AssumeRole", roleARN) {
+	case ExplicitDeny:
+		allowed = false
+	case ImplicitDeny:
+		allowed = allowed && role != nil && slices.Contains(role.AssumableBy, caller.ARN)
+	}
 	if !allowed {
 		s.opts.Log.Printf("sts AssumeRole refused: %s may not assume %s", callerARN, roleARN)
 		s.queryError(w, q, stsNS, errf(403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", callerARN, roleARN))
@@ -220,6 +231,11 @@ func (s *Servers) serveIAM(w http.ResponseWriter, r *http.Request) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	created := func(p *Principal) string { return p.Created.UTC().Format(time.RFC3339) }
+	if aerr := authorize(q.cred, st.Account, "AccessDenied", "iam:"+q.params.Get("Action"), st.iamResource(q)); aerr != nil {
+		s.opts.Log.Printf("iam %s refused: %s", q.params.Get("Action"), aerr)
+		s.queryError(w, q, iamNS, aerr)
+		return
+	}
 	switch q.params.Get("Action") {
 	case "GetUser":
 		name := q.params.Get("UserName")
@@ -355,4 +371,26 @@ func trustPolicy(p *Principal) string {
 		"Effect": "Allow", "Principal": map[string]any{"AWS": p.AssumableBy}, "Action": "sts:AssumeRole"}}}
 	b, _ := json.Marshal(doc)
 	return string(b)
+}
+
+// iamResource is the resource an IAM request is authorized on: the user's
+// or role's ARN (with its path when IAM knows the name), * for the lists.
+// st.mu held.
+func (st *State) iamResource(q *queryReq) string {
+	kind, name := "", ""
+	switch q.params.Get("Action") {
+	case "GetUser":
+		kind, name = "user", q.params.Get("UserName")
+		if name == "" {
+			return q.cred.Principal.ARN
+		}
+	case "GetRole":
+		kind, name = "role", q.params.Get("RoleName")
+	default:
+		return "*"
+	}
+	if p := st.byName(kind, name); p != nil {
+		return p.ARN
+	}
+	return fmt.Sprintf("arn:aws:iam::%s:%s/%s", st.Account, kind, name)
 }

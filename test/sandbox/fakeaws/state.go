@@ -36,6 +36,8 @@ type SeedUser struct {
 	Path            string `json:"path,omitempty"`
 	AccessKeyID     string `json:"accessKeyId,omitempty"`
 	SecretAccessKey string `json:"secretAccessKey,omitempty"`
+	// Policy is the user's identity policy; none allows everything.
+	Policy *Policy `json:"policy,omitempty"`
 }
 
 // SeedRole is an IAM role; AssumableBy lists the principal ARNs (users or
@@ -44,6 +46,8 @@ type SeedRole struct {
 	Name        string   `json:"name"`
 	Path        string   `json:"path,omitempty"`
 	AssumableBy []string `json:"assumableBy,omitempty"`
+	// Policy is the role's identity policy; none allows everything.
+	Policy *Policy `json:"policy,omitempty"`
 }
 
 // SeedCluster is an EKS cluster.
@@ -93,6 +97,9 @@ type Principal struct {
 	Secret      string // users only
 	AssumableBy []string
 	Created     time.Time
+	// Policy is the identity policy checked on every call the principal
+	// (or a session of it) makes; nil allows everything.
+	Policy *Policy
 }
 
 // Credential is a key pair known to the sandbox: a user's long-term key or
@@ -184,7 +191,7 @@ func NewState(seed *Seed) (*State, error) {
 		now:        time.Now,
 	}
 	for _, u := range seed.Users {
-		p := &Principal{Kind: "user", Name: u.Name, Path: normPath(u.Path), ID: "AIDA" + randID(17), AccessKeyID: u.AccessKeyID, Secret: u.SecretAccessKey, Created: s.now()}
+		p := &Principal{Kind: "user", Name: u.Name, Path: normPath(u.Path), ID: "AIDA" + randID(17), AccessKeyID: u.AccessKeyID, Secret: u.SecretAccessKey, Created: s.now(), Policy: u.Policy}
 		if p.AccessKeyID == "" {
 			p.AccessKeyID = "AKIA" + randID(16)
 		}
@@ -192,14 +199,24 @@ func NewState(seed *Seed) (*State, error) {
 			p.Secret = randSecret()
 		}
 		p.ARN = fmt.Sprintf("arn:aws:iam::%s:user%s%s", s.Account, p.Path, p.Name)
+		if p.Policy != nil {
+			if err := p.Policy.Validate(); err != nil {
+				return nil, fmt.Errorf("sandbox seed: policy of %s: %w", p.ARN, err)
+			}
+		}
 		if err := s.addPrincipal(p); err != nil {
 			return nil, err
 		}
 		s.creds[p.AccessKeyID] = &Credential{AccessKeyID: p.AccessKeyID, Secret: p.Secret, Principal: p}
 	}
 	for _, r := range seed.Roles {
-		p := &Principal{Kind: "role", Name: r.Name, Path: normPath(r.Path), ID: "AROA" + randID(17), AssumableBy: r.AssumableBy, Created: s.now()}
+		p := &Principal{Kind: "role", Name: r.Name, Path: normPath(r.Path), ID: "AROA" + randID(17), AssumableBy: r.AssumableBy, Created: s.now(), Policy: r.Policy}
 		p.ARN = fmt.Sprintf("arn:aws:iam::%s:role%s%s", s.Account, p.Path, p.Name)
+		if p.Policy != nil {
+			if err := p.Policy.Validate(); err != nil {
+				return nil, fmt.Errorf("sandbox seed: policy of %s: %w", p.ARN, err)
+			}
+		}
 		if err := s.addPrincipal(p); err != nil {
 			return nil, err
 		}
@@ -381,4 +398,22 @@ func (s *State) SetNow(now func() time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.now = now
+}
+
+// SetPolicy replaces the identity policy of the principal with that ARN
+// (nil: allow everything); sessions of a role get it at once.
+func (s *State) SetPolicy(arn string, p *Policy) error {
+	if p != nil {
+		if err := p.Validate(); err != nil {
+			return err
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	pr := s.principals[strings.ToLower(arn)]
+	if pr == nil {
+		return fmt.Errorf("no principal %s in the sandbox", arn)
+	}
+	pr.Policy = p
+	return nil
 }
