@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/aws/smithy-go"
@@ -30,8 +31,24 @@ func awsError(err error, profile string) error {
 		return fmt.Errorf("your AWS session credentials have expired: refresh them (for SSO: 'aws sso login --profile %s')", profile)
 	case code == "AccessDenied" && strings.Contains(msg, "AssumeRole"):
 		return fmt.Errorf("you may not assume that role (%s): the role's trust policy must allow your identity", msg)
+	case code == "AccessDenied" || code == "AccessDeniedException":
+		if m := notAuthorizedRE.FindStringSubmatch(api.ErrorMessage()); m != nil {
+			how := "allow it in an IAM policy of " + m[1]
+			if strings.Contains(m[4], "explicit deny") {
+				how = "an explicit Deny in a policy of " + m[1] + " refuses it: remove that Deny"
+			}
+			return fmt.Errorf("missing AWS permission %s on %s: %s, or use another --profile (see 'Permissions each verb needs' in the README)", m[2], m[3], how)
+		}
+		return fmt.Errorf("AWS refused the call (%s): %s; ask for the permission it needs, or use another --profile", code, firstLine(api.ErrorMessage()))
 	case code == "InvalidClientTokenId" || code == "SignatureDoesNotMatch":
 		return fmt.Errorf("AWS refused your credentials (%s): check the access key of profile %s", code, profile)
 	}
 	return fmt.Errorf("AWS: %s", firstLine(msg))
 }
+
+// notAuthorizedRE reads the caller, action and resource of an AWS refusal:
+// "User: ARN is not authorized to perform: ACTION on resource: RESOURCE",
+// followed by nothing, "because no identity-based policy allows ..." or
+// "with an explicit deny in ...".
+// IAM writes some resources as "role NAME".
+var notAuthorizedRE = regexp.MustCompile(`User: (\S+) is not authorized to perform: (\S+) on resource: (.+?)( because .*| with an explicit deny.*)?$`)
