@@ -14,7 +14,7 @@ LDFLAGS  := -s -w -X $(PKG).version=$(VERSION) -X $(PKG).commit=$(COMMIT) -X $(P
 export CGO_ENABLED := 0
 GOFLAGS_BUILD := -trimpath -ldflags '$(LDFLAGS)'
 
-.PHONY: build install testbin test vet conformance bench demo fuzz krew-test release-test sandbox-up sandbox-down clean
+.PHONY: build install testbin test vet conformance bench demo fuzz krew-test release-test stress sandbox-up sandbox-down clean
 
 build: ## Build bin/kubectl-eksaccess
 	go build $(GOFLAGS_BUILD) -o $(BIN) ./cmd/kubectl-eksaccess
@@ -60,6 +60,10 @@ sandbox-up: build testbin ## Start the local EKS sandbox (see hack/sandbox.sh)
 
 sandbox-down: ## Stop the local EKS sandbox
 	bash hack/sandbox.sh down
+
+stress: ## 50 concurrent writers (add and remove mixed, default flags), 10 times, under CPU load
+	assets="$$(bash hack/testbin.sh)"; sh -c 'while :; do :; done' & h1=$$!; sh -c 'while :; do :; done' & h2=$$!; \
+	KUBEBUILDER_ASSETS="$$assets" EKSACCESS_E2E=required go test -count=10 -run TestE2EConcurrentMixedProcesses ./pkg/cmd; rc=$$?; kill $$h1 $$h2; exit $$rc
 
 release-test: ## actionlint on .github/workflows (broken copies must fail), pins, CHANGELOG notes, krew index update
 	bash hack/release-test.sh

@@ -30,7 +30,7 @@ func NewCmdRestore(flags *genericclioptions.ConfigFlags, streams genericiooption
 		Long: `Write the data of an aws-auth manifest (a backup that add or remove saved, or
 any ConfigMap manifest) back to the cluster. The diff, confirmation, lockout
 guards, dry run and backup work as for add.`,
-		Example: `  kubectl eksaccess restore ~/.local/state/kubectl-eksaccess/backups/my-context/aws-auth-20261128T101500.000Z-rv4242.yaml --dry-run`,
+		Example: `  kubectl eksaccess restore ~/.local/state/kubectl-eksaccess/backups/my-context/aws-auth-20261128T101500.000Z-rv4242-3f1c9a0b2d4e.yaml --dry-run`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Filename = args[0]
