@@ -91,8 +91,13 @@ func (s *Servers) serveEKS(w http.ResponseWriter, r *http.Request) {
 			aerr = &apiError{Status: 404, Code: "ResourceNotFoundException", Message: fmt.Sprintf("No cluster found for name: %s.", q.cluster), Fields: map[string]string{"clusterName": q.cluster}}
 			break
 		}
+		st.settle(cl)
 		rest := segs[2:]
 		switch {
+		case len(rest) == 1 && rest[0] == "updates" && m == http.MethodGet:
+			out, aerr = st.listUpdates(q, cl)
+		case len(rest) == 2 && rest[0] == "updates" && m == http.MethodGet:
+			out, aerr = st.describeUpdate(cl, rest[1])
 		case len(rest) == 0 && m == http.MethodGet:
 			out, aerr = st.describeCluster(cl)
 		case len(rest) == 1 && rest[0] == "update-config" && m == http.MethodPost:
@@ -207,21 +212,14 @@ func (st *State) updateClusterConfig(q *eksReq, cl *Cluster) (any, *apiError) {
 	if modeRank(to) < 0 {
 		return nil, errf(400, "InvalidParameterException", "1 validation error detected: Value '%s' at 'accessConfig.authenticationMode' failed to satisfy constraint: Member must satisfy enum value set: [API, API_AND_CONFIG_MAP, CONFIG_MAP]", to)
 	}
+	if u := st.inProgress(cl); u != nil {
+		return nil, errf(409, "ResourceInUseException", "Cannot update cluster %s: update %s is in progress.", cl.Name, u.ID)
+	}
 	if modeRank(to) <= modeRank(cl.Mode) {
 		// The mode only moves forward: CONFIG_MAP -> API_AND_CONFIG_MAP -> API.
 		return nil, errf(400, "InvalidParameterException", "Unsupported authentication mode update from %s to %s", cl.Mode, to)
 	}
-	from := cl.Mode
-	cl.Mode = to
-	if from == ModeConfigMap {
-		// EKS creates the creator's access entry when access entries appear.
-		st.bootstrapCreatorEntry(cl)
-	}
-	cl.updates++
-	return map[string]any{"update": map[string]any{
-		"id": fmt.Sprintf("%08d-sand-box0-upda-%012d", cl.updates, cl.updates), "status": "Successful", "type": "AccessConfigUpdate",
-		"params": []any{map[string]string{"type": "AuthenticationMode", "value": to}}, "createdAt": epoch(st.now()), "errors": []any{},
-	}}, nil
+	return map[string]any{"update": updateJSON(st.startUpdate(cl, to))}, nil
 }
 
 var principalARNRE = regexp.MustCompile(`^arn:aws:iam::(\d{12}):(user|role)(/.*)?/([\w+=,.@-]+)$`)

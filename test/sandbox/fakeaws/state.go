@@ -144,7 +144,7 @@ type Cluster struct {
 	CAData           string // base64 PEM
 	Created          time.Time
 	Entries          map[string]*AccessEntry // by principal ARN
-	updates          int
+	Updates          []*Update
 }
 
 // AccessEntry is an EKS access entry.
@@ -178,6 +178,7 @@ type State struct {
 	creds      map[string]*Credential
 	clusters   map[string]*Cluster
 	now        func() time.Time
+	updates    updateBehavior
 }
 
 // NewState builds the state from a seed, generating missing keys.
@@ -354,6 +355,7 @@ func (s *State) Cluster(name string) (ClusterView, bool) {
 	if cl == nil {
 		return ClusterView{}, false
 	}
+	s.settle(cl)
 	v := ClusterView{Name: cl.Name, Mode: cl.Mode, Creator: cl.Creator, CreatorID: cl.CreatorID, BootstrapCreator: cl.BootstrapCreator}
 	for _, e := range cl.Entries {
 		c := *e
