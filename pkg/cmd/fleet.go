@@ -178,11 +178,13 @@ func runFleet[T any](ctx context.Context, targets []fleetTarget, parallel int, d
 		wg.Go(func() {
 			select {
 			case sem <- struct{}{}:
+				defer func() { <-sem }()
 			case <-ctx.Done():
-				res[i].Err, res[i].Failure = ctx.Err(), failError
+			}
+			if err := ctx.Err(); err != nil {
+				res[i].Err, res[i].Failure = err, failError
 				return
 			}
-			defer func() { <-sem }()
 			res[i].Value, res[i].Err = do(ctx, t)
 			if res[i].Err != nil {
 				res[i].Failure = failureOf(res[i].Err)
