@@ -297,3 +297,124 @@ func FindClusterByEndpoint(ctx context.Context, c ClusterLister, endpoint string
 	}
 	return Cluster{}, false, errors.Join(errs...)
 }
+
+// ClusterUpdater starts a cluster configuration update and reads it
+// (eks.Client).
+type ClusterUpdater interface {
+	UpdateClusterConfig(ctx context.Context, in *eks.UpdateClusterConfigInput, optFns ...func(*eks.Options)) (*eks.UpdateClusterConfigOutput, error)
+	DescribeUpdate(ctx context.Context, in *eks.DescribeUpdateInput, optFns ...func(*eks.Options)) (*eks.DescribeUpdateOutput, error)
+}
+
+// UpdateWait bounds and reports the wait for a cluster update.
+type UpdateWait struct {
+	// Timeout ends the wait (the update goes on in EKS).
+	Timeout time.Duration
+	// Poll is the first interval between DescribeUpdate calls; it doubles
+	// up to MaxPoll. Zero: 2 s up to 15 s (an update takes minutes).
+	Poll, MaxPoll time.Duration
+	// Progress, when set, is told the update's status after each read.
+	Progress func(id, status string, elapsed time.Duration)
+}
+
+// UpdateFailedError is an update that ended Failed or Cancelled.
+type UpdateFailedError struct {
+	Cluster, ID, Status string
+	Errors              []ekstypes.ErrorDetail
+}
+
+func (e *UpdateFailedError) Error() string {
+	var why []string
+	for _, d := range e.Errors {
+		why = append(why, strings.TrimSpace(fmt.Sprintf("%s: %s", d.ErrorCode, aws.ToString(d.ErrorMessage))))
+	}
+	if len(why) == 0 {
+		why = []string{"EKS gave no reason"}
+	}
+	return fmt.Sprintf("update %s of cluster %s %s: %s", e.ID, e.Cluster, strings.ToLower(e.Status), strings.Join(why, "; "))
+}
+
+// UpdateTimeoutError is an update still in progress when the wait ended.
+type UpdateTimeoutError struct {
+	Cluster, ID, Status string
+	Waited              time.Duration
+}
+
+func (e *UpdateTimeoutError) Error() string {
+	return fmt.Sprintf("update %s of cluster %s is still %s after %s: it goes on in EKS; follow it with 'aws eks describe-update --name %s --update-id %s'", e.ID, e.Cluster, e.Status, e.Waited, e.Cluster, e.ID)
+}
+
+// SwitchAuthenticationMode starts the update of the cluster's
+// authenticationMode and waits until EKS says it is done. It returns the
+// update's ID (empty when it could not start), and an *UpdateFailedError,
+// an *UpdateTimeoutError, or the context's error wrapped with the ID.
+func SwitchAuthenticationMode(ctx context.Context, c ClusterUpdater, cluster, mode string, w UpdateWait) (string, error) {
+	out, err := c.UpdateClusterConfig(ctx, &eks.UpdateClusterConfigInput{
+		Name:         aws.String(cluster),
+		AccessConfig: &ekstypes.UpdateAccessConfigRequest{AuthenticationMode: ekstypes.AuthenticationMode(mode)},
+	})
+	if err != nil {
+		return "", err
+	}
+	if out.Update == nil || out.Update.Id == nil {
+		return "", fmt.Errorf("EKS started no update for cluster %s", cluster)
+	}
+	id := aws.ToString(out.Update.Id)
+	return id, WaitForUpdate(ctx, c, cluster, id, string(out.Update.Status), w)
+}
+
+// WaitForUpdate polls DescribeUpdate until the update is Successful
+// (nil), Failed or Cancelled (*UpdateFailedError), the timeout passes
+// (*UpdateTimeoutError) or ctx ends. status is the status already known
+// ("" for none): a Successful one returns at once.
+func WaitForUpdate(ctx context.Context, c ClusterUpdater, cluster, id, status string, w UpdateWait) error {
+	poll, maxPoll := w.Poll, w.MaxPoll
+	if poll <= 0 {
+		poll = 2 * time.Second
+	}
+	if maxPoll < poll {
+		maxPoll = max(poll, 15*time.Second)
+	}
+	start := time.Now()
+	deadline := time.NewTimer(w.Timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(poll)
+	defer tick.Stop()
+	for {
+		switch ekstypes.UpdateStatus(status) {
+		case ekstypes.UpdateStatusSuccessful:
+			return nil
+		case ekstypes.UpdateStatusFailed, ekstypes.UpdateStatusCancelled:
+			d, err := c.DescribeUpdate(ctx, &eks.DescribeUpdateInput{Name: aws.String(cluster), UpdateId: aws.String(id)})
+			fe := &UpdateFailedError{Cluster: cluster, ID: id, Status: status}
+			if err == nil && d.Update != nil {
+				fe.Errors = d.Update.Errors
+			}
+			return fe
+		}
+		if status != "" && w.Progress != nil {
+			w.Progress(id, status, time.Since(start).Round(time.Second))
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("stopped waiting for update %s of cluster %s (it goes on in EKS; follow it with 'aws eks describe-update --name %s --update-id %s'): %w", id, cluster, cluster, id, ctx.Err())
+		case <-deadline.C:
+			return &UpdateTimeoutError{Cluster: cluster, ID: id, Status: status, Waited: w.Timeout}
+		case <-tick.C:
+		}
+		if poll < maxPoll {
+			poll = min(2*poll, maxPoll)
+			tick.Reset(poll)
+		}
+		d, err := c.DescribeUpdate(ctx, &eks.DescribeUpdateInput{Name: aws.String(cluster), UpdateId: aws.String(id)})
+		if err != nil {
+			return fmt.Errorf("reading update %s of cluster %s: %w", id, cluster, err)
+		}
+		if d.Update == nil {
+			return fmt.Errorf("EKS described no update %s for cluster %s", id, cluster)
+		}
+		status = string(d.Update.Status)
+		if failed := d.Update.Status == ekstypes.UpdateStatusFailed || d.Update.Status == ekstypes.UpdateStatusCancelled; failed {
+			return &UpdateFailedError{Cluster: cluster, ID: id, Status: status, Errors: d.Update.Errors}
+		}
+	}
+}
