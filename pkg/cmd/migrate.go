@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -27,6 +28,8 @@ type MigrateOptions struct {
 	SwitchMode string
 	Force      bool
 	Output     string
+	// WaitTimeout bounds the wait for the mode update.
+	WaitTimeout time.Duration
 }
 
 // NewCmdMigrate builds `kubectl eksaccess migrate`.
@@ -72,6 +75,7 @@ manual step is left, since API mode ignores aws-auth).`,
 	cmd.Flags().Lookup("switch-mode").NoOptDefVal = modeAPIAndConfigMap
 	cmd.Flags().BoolVar(&o.Force, "force", false, "Switch to API mode even though manual steps are left")
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Print the plan as json or yaml")
+	cmd.Flags().DurationVar(&o.WaitTimeout, "wait-timeout", 10*time.Minute, "With --switch-mode, how long to wait for EKS to finish the update (it goes on after that)")
 	return cmd
 }
 
@@ -84,6 +88,9 @@ func (o *MigrateOptions) Validate() error {
 	}
 	if o.SwitchMode != "" && !o.Approve {
 		return errors.New("--switch-mode changes the cluster: it needs --approve")
+	}
+	if o.WaitTimeout <= 0 {
+		return fmt.Errorf("--wait-timeout must be positive, not %s", o.WaitTimeout)
 	}
 	return validateOutput(o.Output, "json", "yaml")
 }
@@ -200,8 +207,8 @@ func (o *MigrateOptions) execute(ctx context.Context, cl *eksCluster, plan acces
 			return fmt.Errorf("cluster %s is in CONFIG_MAP mode, where access entries cannot be created: re-run with --switch-mode (to API_AND_CONFIG_MAP, which keeps aws-auth working)", cl.Name)
 		}
 		fmt.Fprintf(o.ErrOut, "Switching cluster %s to API_AND_CONFIG_MAP (aws-auth keeps working)...\n", cl.Name)
-		if err := eks.SetAuthenticationMode(ctx, cl.API, cl.Name, modeAPIAndConfigMap, modeSwitchPoll, modeSwitchTimeout); err != nil {
-			return awsError(err, cl.Profile)
+		if err := o.switchMode(ctx, cl, modeAPIAndConfigMap); err != nil {
+			return err
 		}
 		cl.AuthenticationMode = modeAPIAndConfigMap
 	}
@@ -252,8 +259,8 @@ func (o *MigrateOptions) execute(ctx context.Context, cl *eksCluster, plan acces
 		return fmt.Errorf("not switching to API: %d manual steps are left, and API mode ignores aws-auth, so those principals would lose access; do them, or re-run with --force", len(plan.Manual))
 	}
 	fmt.Fprintf(o.ErrOut, "Every planned access entry exists: switching cluster %s to %s...\n", cl.Name, o.SwitchMode)
-	if err := eks.SetAuthenticationMode(ctx, cl.API, cl.Name, o.SwitchMode, modeSwitchPoll, modeSwitchTimeout); err != nil {
-		return awsError(err, cl.Profile)
+	if err := o.switchMode(ctx, cl, o.SwitchMode); err != nil {
+		return err
 	}
 	fmt.Fprintf(o.Out, "cluster/%s authenticationMode %s\n", cl.Name, o.SwitchMode)
 	return nil
@@ -261,4 +268,36 @@ func (o *MigrateOptions) execute(ctx context.Context, cl *eksCluster, plan acces
 
 func (o *MigrateOptions) stopped(done int, plan accessentry.Plan, err error) error {
 	return fmt.Errorf("migration stopped after %d of %d changes: %w; fix the cause and re-run 'kubectl eksaccess migrate --approve': it finishes the job", done, plan.Pending(), err)
+}
+
+// switchMode moves the cluster to mode and waits for the update, telling
+// its progress on stderr. Its errors are one line: the update's own errors
+// when it failed, its ID and the command to follow it when the wait ended.
+func (o *MigrateOptions) switchMode(ctx context.Context, cl *eksCluster, mode string) error {
+	up, ok := cl.API.(eks.ClusterUpdater)
+	if !ok {
+		// A client without DescribeUpdate: watch the mode instead.
+		if err := eks.SetAuthenticationMode(ctx, cl.API, cl.Name, mode, modeSwitchPoll, o.WaitTimeout); err != nil {
+			return awsError(err, cl.Profile)
+		}
+		return nil
+	}
+	wait := eks.UpdateWait{Timeout: o.WaitTimeout, Progress: func(id, status string, elapsed time.Duration) {
+		fmt.Fprintf(o.ErrOut, "Update %s (authenticationMode %s): %s, %s elapsed\n", id, mode, status, elapsed)
+	}}
+	id, err := eks.SwitchAuthenticationMode(ctx, up, cl.Name, mode, wait)
+	var failed *eks.UpdateFailedError
+	var timeout *eks.UpdateTimeoutError
+	switch {
+	case err == nil:
+		fmt.Fprintf(o.ErrOut, "Update %s: Successful: cluster %s is in %s mode.\n", id, cl.Name, mode)
+		return nil
+	case errors.As(err, &failed):
+		return fmt.Errorf("switching cluster %s to %s: %w; see 'aws eks describe-update --name %s --update-id %s', fix the cause and re-run", cl.Name, mode, err, cl.Name, id)
+	case errors.As(err, &timeout), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	case id == "":
+		return fmt.Errorf("switching cluster %s to %s: %w", cl.Name, mode, awsError(err, cl.Profile))
+	}
+	return fmt.Errorf("waiting for update %s of cluster %s: %w; follow it with 'aws eks describe-update --name %s --update-id %s'", id, cl.Name, awsError(err, cl.Profile), cl.Name, id)
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
@@ -43,7 +44,8 @@ var (
 	permsDiagnose = []string{"eks:DescribeCluster", "eks:ListAccessEntries", "eks:DescribeAccessEntry", "eks:ListAssociatedAccessPolicies"}
 	// migrate of an aws-auth with a user and a node role.
 	permsMigrate = []string{"eks:DescribeCluster", "eks:ListAccessEntries", "iam:GetUser", "iam:GetRole", "eks:DescribeAccessEntry", "eks:ListAssociatedAccessPolicies", "eks:CreateAccessEntry"}
-	permsSwitch  = union(permsMigrate, []string{"eks:UpdateClusterConfig"})
+	// migrate --switch-mode, waiting for the update.
+	permsSwitch = union(permsMigrate, []string{"eks:UpdateClusterConfig", "eks:DescribeUpdate"})
 )
 
 // missingRE reads the plugin's one-line refusal.
@@ -231,6 +233,13 @@ func TestPermissionsEachVerbNeeds(t *testing.T) {
 		if m := missingRE.FindStringSubmatch(out); m == nil || m[1] != "eks:UpdateClusterConfig" || m[2] != clusterARN {
 			t.Errorf("migrate --switch-mode without eks:UpdateClusterConfig: not named:\n%s", out)
 		}
+		// A real update takes time: waiting for it reads it.
+		h.sb.State.SetUpdateBehavior(time.Second, fakeaws.UpdateError{Code: "Unknown", Message: "fails, so the mode stays"})
+		out, _ = c.run(without(permsSwitch, "eks:DescribeUpdate"))
+		if m := missingRE.FindStringSubmatch(out); m == nil || m[1] != "eks:DescribeUpdate" || m[2] != clusterARN || !strings.Contains(out, "aws eks describe-update --name sandbox --update-id ") {
+			t.Errorf("migrate --switch-mode without eks:DescribeUpdate: not named with the update:\n%s", out)
+		}
+		h.sb.State.SetUpdateBehavior(time.Second)
 		if out, rc := c.run(permsSwitch); rc != 0 {
 			t.Errorf("migrate --switch-mode with %v: exit %d:\n%s", permsSwitch, rc, out)
 		}
