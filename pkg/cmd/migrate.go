@@ -52,7 +52,10 @@ and the cluster's authentication mode only with --switch-mode: to
 API_AND_CONFIG_MAP (the default value; from CONFIG_MAP this happens first,
 since entries cannot exist before, and changes nobody's access), or to API
 after checking that every planned entry exists (and, unless --force, that no
-manual step is left, since API mode ignores aws-auth).`,
+manual step is left, since API mode ignores aws-auth). A mode switch is an
+EKS update that takes minutes: migrate tells its progress on stderr and waits
+for it (at most --wait-timeout; the update goes on after that, follow it with
+'aws eks describe-update').`,
 		Example: `  kubectl eksaccess migrate
   kubectl eksaccess migrate -o yaml
   kubectl eksaccess migrate --approve --switch-mode
