@@ -145,16 +145,18 @@ func (f *fleetFlags) targets() ([]fleetTarget, error) {
 
 // flagsFor copies the kubeconfig flags (--kubeconfig, --as,
 // --request-timeout...) with the context set to name: a config of its own,
-// read the way kubectl --context name reads it.
+// read the way kubectl --context name reads it. It keeps the kubeconfig it
+// loads, so that each context parses the file once.
 func (f *fleetFlags) flagsFor(name string) *genericclioptions.ConfigFlags {
-	c := f.configFlags
-	return &genericclioptions.ConfigFlags{
-		CacheDir: c.CacheDir, KubeConfig: c.KubeConfig, Context: &name,
-		TLSServerName: c.TLSServerName, Insecure: c.Insecure, CertFile: c.CertFile, KeyFile: c.KeyFile, CAFile: c.CAFile,
-		BearerToken: c.BearerToken, Impersonate: c.Impersonate, ImpersonateUID: c.ImpersonateUID,
-		ImpersonateGroup: c.ImpersonateGroup, ImpersonateUserExtra: c.ImpersonateUserExtra,
-		Timeout: c.Timeout, DisableCompression: c.DisableCompression, ProxyURL: c.ProxyURL, WrapConfigFn: c.WrapConfigFn,
-	}
+	c, n := f.configFlags, genericclioptions.NewConfigFlags(true)
+	n.CacheDir, n.KubeConfig, n.Context = c.CacheDir, c.KubeConfig, &name
+	n.ClusterName, n.AuthInfoName, n.Namespace, n.APIServer = nil, nil, nil, nil
+	n.TLSServerName, n.Insecure, n.CertFile, n.KeyFile, n.CAFile = c.TLSServerName, c.Insecure, c.CertFile, c.KeyFile, c.CAFile
+	n.BearerToken, n.Impersonate, n.ImpersonateUID = c.BearerToken, c.Impersonate, c.ImpersonateUID
+	n.ImpersonateGroup, n.ImpersonateUserExtra = c.ImpersonateGroup, c.ImpersonateUserExtra
+	n.Username, n.Password = nil, nil
+	n.Timeout, n.DisableCompression, n.ProxyURL, n.WrapConfigFn = c.Timeout, c.DisableCompression, c.ProxyURL, c.WrapConfigFn
+	return n
 }
 
 // fleetResult is what one context gave: a value, or the error that stopped
