@@ -56,6 +56,29 @@ func (f *fleetFlags) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringSliceVar(&f.Contexts, "contexts", nil, "Run on these kubeconfig contexts (comma-separated), in parallel, with a CONTEXT column")
 	cmd.Flags().StringVar(&f.Pattern, "context-pattern", "", "Run on the kubeconfig contexts whose name matches this glob (e.g. 'prod-*'), in parallel")
 	cmd.Flags().IntVar(&f.Parallel, "parallel", defaultParallel, "With several contexts: how many to read at once")
+	_ = cmd.RegisterFlagCompletionFunc("contexts", f.completeContexts)
+}
+
+// completeContexts completes the last name of --contexts a,b,<TAB> with
+// the kubeconfig's contexts not listed yet.
+func (f *fleetFlags) completeContexts(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	raw, err := f.configFlags.ToRawKubeConfigLoader().RawConfig()
+	if err != nil {
+		cobra.CompErrorln(err.Error())
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	done, last := "", toComplete
+	if i := strings.LastIndex(toComplete, ","); i >= 0 {
+		done, last = toComplete[:i+1], toComplete[i+1:]
+	}
+	given := strings.Split(done, ",")
+	var out []string
+	for _, n := range withPrefix(keys(raw.Contexts), last) {
+		if !slices.Contains(given, n) {
+			out = append(out, done+n)
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 }
 
 // enabled reports whether several contexts were asked for.

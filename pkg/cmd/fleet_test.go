@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -87,6 +90,29 @@ func TestRunFleetOrderAndCancel(t *testing.T) {
 	for _, r := range res {
 		if !errors.Is(r.Err, context.Canceled) {
 			t.Errorf("%s: %v, want context canceled", r.Context, r.Err)
+		}
+	}
+}
+
+func TestCompleteContexts(t *testing.T) {
+	kc := filepath.Join(t.TempDir(), "kubeconfig")
+	conf := "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: 'https://127.0.0.1:1'}\nusers:\n- name: u\n  user: {}\ncontexts:\n"
+	for _, n := range []string{"prod-eu", "prod-us", "staging"} {
+		conf += "- name: " + n + "\n  context: {cluster: c, user: u}\n"
+	}
+	if err := os.WriteFile(kc, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ typed, want string }{
+		{"", "prod-eu prod-us staging"},
+		{"prod", "prod-eu prod-us"},
+		{"prod-eu,", "prod-eu,prod-us prod-eu,staging"},
+		{"staging,prod-eu,p", "staging,prod-eu,prod-us"},
+	} {
+		r := run(t, "", "--kubeconfig", kc, "__complete", "lint", "--contexts", tc.typed)
+		lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+		if got := strings.Join(lines[:len(lines)-1], " "); got != tc.want || lines[len(lines)-1] != ":6" {
+			t.Errorf("--contexts %q<TAB>: %q, want %q then :6 (no file, no space)", tc.typed, r.stdout, tc.want)
 		}
 	}
 }
