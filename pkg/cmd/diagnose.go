@@ -602,7 +602,7 @@ func execFacts(cfg *clientcmdapi.ExecConfig) *diagnose.Exec {
 	}
 	e.ClusterName = kube.ExecArg(cfg.Args, "--cluster-name", "-i", "--cluster-id")
 	e.Region = kube.ExecArg(cfg.Args, "--region")
-	e.RoleARN = kube.ExecArg(cfg.Args, "--role-arn", "-r")
+	e.RoleARN = kube.ExecArg(cfg.Args, kube.ExecRoleArgs...)
 	e.Profile = kube.ExecArg(cfg.Args, "--profile")
 	if e.Profile == "" {
 		e.Profile = kube.ExecEnv(cfg, "AWS_PROFILE")
