@@ -28,24 +28,14 @@ const (
 	clusterARN  = "arn:aws:eks:us-east-1:111122223333:cluster/sandbox"
 )
 
-// The README's "Permissions each verb needs" table, AWS IAM column, as
-// the sandbox proves it: each set is what the plugin's own refusals name,
-// one at a time, starting from no permission; with all of them the verb
-// works, and without any one of them it fails naming that one.
+// The rows of the README's "Permissions each verb needs" table (AWS IAM
+// column) are sandbox.VerbPermissions, one seeded user each. diagnose also
+// reads iam:GetUser (the age of the principal, for a stale entry), but
+// ignores its refusal silently today (pkg/cmd/diagnose.go), so its row
+// does not have it.
 var (
-	permsList = []string{"eks:DescribeCluster", "eks:ListAccessEntries", "eks:DescribeAccessEntry", "eks:ListAssociatedAccessPolicies"}
-	// add of a new entry with a policy (a user: iam:GetUser finds its path).
-	permsAdd = []string{"eks:DescribeCluster", "iam:GetUser", "eks:DescribeAccessEntry", "eks:CreateAccessEntry", "eks:AssociateAccessPolicy"}
-	// remove of an entry with a policy.
-	permsRemove = []string{"eks:DescribeCluster", "iam:GetUser", "eks:DescribeAccessEntry", "eks:ListAssociatedAccessPolicies", "eks:DeleteAccessEntry"}
-	// diagnose of a principal with an access entry. iam:GetUser (the age of
-	// the principal, for a stale entry) is read too, but its refusal is
-	// ignored silently by diagnose today (pkg/cmd/diagnose.go).
-	permsDiagnose = []string{"eks:DescribeCluster", "eks:ListAccessEntries", "eks:DescribeAccessEntry", "eks:ListAssociatedAccessPolicies"}
-	// migrate of an aws-auth with a user and a node role.
-	permsMigrate = []string{"eks:DescribeCluster", "eks:ListAccessEntries", "iam:GetUser", "iam:GetRole", "eks:DescribeAccessEntry", "eks:ListAssociatedAccessPolicies", "eks:CreateAccessEntry"}
-	// migrate --switch-mode, waiting for the update.
-	permsSwitch = union(permsMigrate, []string{"eks:UpdateClusterConfig", "eks:DescribeUpdate"})
+	permsAdd    = sandbox.Permission("can_add_entry").Actions
+	permsSwitch = sandbox.Permission("can_switch_mode").Actions
 )
 
 // missingRE reads the plugin's one-line refusal.
@@ -75,7 +65,16 @@ func (c permissionCheck) run(perms []string) (string, int) {
 	if c.reset != nil {
 		c.reset()
 	}
-	return c.h.output(c.args...)
+	return c.h.output(append(slices.Clone(c.args), "--profile", limitedName)...)
+}
+
+// runAs runs the verb as a seeded user, with its own policy.
+func (c permissionCheck) runAs(user string) (string, int) {
+	c.t.Helper()
+	if c.reset != nil {
+		c.reset()
+	}
+	return c.h.output(append(slices.Clone(c.args), "--profile", user)...)
 }
 
 // discover starts with no permission and adds the one each refusal names
@@ -106,9 +105,12 @@ func (c permissionCheck) discover() []string {
 	return nil
 }
 
-// check proves want is exactly what the verb needs.
-func (c permissionCheck) check(want []string) {
+// check proves want, the row of the seeded user row, is exactly what the
+// verb needs; the seeded user with exactly the row succeeds, the one with
+// no permission is refused naming the first.
+func (c permissionCheck) check(row string) {
 	c.t.Helper()
+	want := sandbox.Permission(row).Actions
 	got := c.discover()
 	c.t.Logf("%s: the plugin named, in order: %s", c.name, strings.Join(got, ", "))
 	if !sameSet(got, want) {
@@ -122,6 +124,12 @@ func (c permissionCheck) check(want []string) {
 	}
 	if out, rc := c.run(want); rc != c.rc || strings.Contains(out, "missing AWS permission") {
 		c.t.Errorf("%s with exactly %v: exit %d:\n%s", c.name, want, rc, out)
+	}
+	if out, rc := c.runAs(row); rc != c.rc || strings.Contains(out, "missing AWS permission") {
+		c.t.Errorf("%s as the seeded user %s: exit %d:\n%s", c.name, row, rc, out)
+	}
+	if out, _ := c.runAs("no_permissions"); !strings.Contains(out, "missing AWS permission "+got[0]+" on ") {
+		c.t.Errorf("%s as no_permissions: %s not named:\n%s", c.name, got[0], out)
 	}
 }
 
@@ -161,7 +169,7 @@ func limitedSeed(t *testing.T) *fakeaws.Seed {
 		t.Fatal(err)
 	}
 	seed.Users = append(seed.Users, fakeaws.SeedUser{Name: limitedName, Policy: &fakeaws.Policy{Statement: []fakeaws.Statement{}}})
-	return seed
+	return sandbox.WithPermissionUsers(seed)
 }
 
 // dropEntries deletes every access entry but the creator's.
@@ -193,7 +201,6 @@ func TestPermissionsEachVerbNeeds(t *testing.T) {
 	admin := eks.NewFromConfig(h.sdk("cluster_creator"))
 	ctx := context.Background()
 	kube := []string{"eksaccess", "--context", "cluster_creator"}
-	aws1 := []string{"--profile", limitedName}
 	viewer := func() {
 		dropEntries(t, admin)
 		if _, err := admin.CreateAccessEntry(ctx, &eks.CreateAccessEntryInput{ClusterName: aws.String(sandbox.ClusterName), PrincipalArn: aws.String(sandbox.DesignatedUser)}); err != nil {
@@ -206,29 +213,37 @@ func TestPermissionsEachVerbNeeds(t *testing.T) {
 	}
 
 	t.Run("list", func(t *testing.T) {
-		permissionCheck{t: t, h: h, name: "list", args: append(append(slices.Clone(kube), "list"), aws1...), reset: viewer}.check(permsList)
+		permissionCheck{t: t, h: h, name: "list", args: append(slices.Clone(kube), "list"), reset: viewer}.check("can_list")
 	})
 	t.Run("add --via access-entry", func(t *testing.T) {
 		permissionCheck{t: t, h: h, name: "add --via access-entry", reset: func() { dropEntries(t, admin) },
-			args: append(append(slices.Clone(kube), "add", sandbox.DesignatedUser, "--via", "access-entry", "--policy", "AmazonEKSViewPolicy", "--yes"), aws1...)}.check(permsAdd)
+			args: append(slices.Clone(kube), "add", sandbox.DesignatedUser, "--via", "access-entry", "--policy", "AmazonEKSViewPolicy", "--yes")}.check("can_add_entry")
 	})
 	t.Run("remove --via access-entry", func(t *testing.T) {
 		permissionCheck{t: t, h: h, name: "remove --via access-entry", reset: viewer,
-			args: append(append(slices.Clone(kube), "remove", sandbox.DesignatedUser, "--via", "access-entry", "--yes"), aws1...)}.check(permsRemove)
+			args: append(slices.Clone(kube), "remove", sandbox.DesignatedUser, "--via", "access-entry", "--yes")}.check("can_remove_entry")
+	})
+	t.Run("add to an existing entry", func(t *testing.T) {
+		permissionCheck{t: t, h: h, name: "add --group to an existing entry", reset: viewer,
+			args: append(slices.Clone(kube), "add", sandbox.DesignatedUser, "--via", "access-entry", "--group", "devs", "--yes")}.check("can_update_entry")
+	})
+	t.Run("remove --policy", func(t *testing.T) {
+		permissionCheck{t: t, h: h, name: "remove --policy", reset: viewer,
+			args: append(slices.Clone(kube), "remove", sandbox.DesignatedUser, "--via", "access-entry", "--policy", "AmazonEKSViewPolicy", "--yes")}.check("can_remove_policy")
 	})
 	t.Run("diagnose", func(t *testing.T) {
 		// designated_user is a viewer: forbidden for the default probe, exit 1.
 		permissionCheck{t: t, h: h, name: "diagnose", reset: viewer, rc: 1,
-			args: append(append(slices.Clone(kube), "diagnose", "--arn", sandbox.DesignatedUser), aws1...)}.check(permsDiagnose)
+			args: append(slices.Clone(kube), "diagnose", "--arn", sandbox.DesignatedUser)}.check("can_diagnose")
 	})
 	t.Run("migrate --approve", func(t *testing.T) {
 		h.run(0, "eksaccess", "--context", "cluster_creator", "add", sandbox.DesignatedUser, "--group", "viewers", "--yes")
 		permissionCheck{t: t, h: h, name: "migrate --approve", reset: func() { dropEntries(t, admin) },
-			args: append(append(slices.Clone(kube), "migrate", "--approve"), aws1...)}.check(permsMigrate)
+			args: append(slices.Clone(kube), "migrate", "--approve")}.check("can_migrate")
 	})
 	t.Run("migrate --switch-mode", func(t *testing.T) {
 		// One way only: the switch to API is made once, last.
-		c := permissionCheck{t: t, h: h, name: "migrate --switch-mode=API", args: append(append(slices.Clone(kube), "migrate", "--approve", "--switch-mode=API", "--force"), aws1...)}
+		c := permissionCheck{t: t, h: h, name: "migrate --switch-mode=API", args: append(slices.Clone(kube), "migrate", "--approve", "--switch-mode=API", "--force")}
 		out, _ := c.run(without(permsSwitch, "eks:UpdateClusterConfig"))
 		if m := missingRE.FindStringSubmatch(out); m == nil || m[1] != "eks:UpdateClusterConfig" || m[2] != clusterARN {
 			t.Errorf("migrate --switch-mode without eks:UpdateClusterConfig: not named:\n%s", out)
@@ -240,8 +255,8 @@ func TestPermissionsEachVerbNeeds(t *testing.T) {
 			t.Errorf("migrate --switch-mode without eks:DescribeUpdate: not named with the update:\n%s", out)
 		}
 		h.sb.State.SetUpdateBehavior(time.Second)
-		if out, rc := c.run(permsSwitch); rc != 0 {
-			t.Errorf("migrate --switch-mode with %v: exit %d:\n%s", permsSwitch, rc, out)
+		if out, rc := c.runAs("can_switch_mode"); rc != 0 {
+			t.Errorf("migrate --switch-mode as can_switch_mode (exactly %v): exit %d:\n%s", permsSwitch, rc, out)
 		}
 		if v, _ := h.sb.State.Cluster(sandbox.ClusterName); v.Mode != fakeaws.ModeAPI {
 			t.Errorf("mode %s after the switch", v.Mode)

@@ -55,6 +55,7 @@ func up(ctx context.Context, args []string) error {
 	mode := fs.String("mode", "CONFIG_MAP", "authenticationMode: CONFIG_MAP, API_AND_CONFIG_MAP or API")
 	plugin := fs.String("plugin", "", "kubectl-eksaccess binary; its token verb is the kubeconfig exec plugin when it has one")
 	latency := fs.Duration("latency", 0, "latency added to every AWS and Kubernetes request (default: EKSACCESS_SANDBOX_LATENCY)")
+	updateDelay := fs.Duration("update-delay", 0, "how long an EKS cluster update (UpdateClusterConfig) stays InProgress")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -69,6 +70,9 @@ func up(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// A user per row of the README's permissions table (can_list, ...) and
+	// no_permissions, for '--profile' in the demo.
+	seed = sandbox.WithPermissionUsers(seed)
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -87,6 +91,7 @@ func up(ctx context.Context, args []string) error {
 		return err
 	}
 	defer sb.Stop()
+	sb.State.SetUpdateBehavior(*updateDelay)
 	var env strings.Builder
 	for _, kv := range sb.Env() {
 		k, v, _ := strings.Cut(kv, "=")
