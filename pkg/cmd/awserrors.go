@@ -30,7 +30,7 @@ func awsError(err error, profile string) error {
 	case code == "ExpiredToken" || code == "ExpiredTokenException":
 		return fmt.Errorf("your AWS session credentials have expired: refresh them (for SSO: 'aws sso login --profile %s')", profile)
 	case code == "AccessDenied" && strings.Contains(msg, "AssumeRole"):
-		return fmt.Errorf("you may not assume that role (%s): the role's trust policy must allow your identity", msg)
+		return fmt.Errorf("you may not assume that role (%s): the role's trust policy must allow your identity (or your account, with sts:AssumeRole allowed by your own policy), and no policy of yours may deny sts:AssumeRole on it", msg)
 	case code == "AccessDenied" || code == "AccessDeniedException":
 		if m := notAuthorizedRE.FindStringSubmatch(api.ErrorMessage()); m != nil {
 			how := "allow it in an IAM policy of " + m[1]
