@@ -16,6 +16,7 @@ import (
 	awseks "github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -841,12 +842,13 @@ func (g *gatherer) accessEntries(ctx context.Context, cfg aws.Config, snap diagn
 	// When each principal was created (IAM), read beside the entries: an
 	// entry older than its principal is stale (EKSA211).
 	created := make([]time.Time, len(mine))
+	createdErr := make([]error, len(mine))
 	var wg sync.WaitGroup
 	for i, a := range mine {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			created[i], _ = eks.PrincipalCreated(ctx, iam.NewFromConfig(cfg), a)
+			created[i], createdErr[i] = eks.PrincipalCreated(ctx, iam.NewFromConfig(cfg), a)
 		}()
 	}
 	entries, err := []eks.AccessEntry(nil), listErr
@@ -854,6 +856,15 @@ func (g *gatherer) accessEntries(ctx context.Context, cfg aws.Config, snap diagn
 		entries, err = eks.DescribeAccessEntries(ctx, awseks.NewFromConfig(cfg), snap.Cluster.Name, mine)
 	}
 	wg.Wait()
+	for _, e := range createdErr {
+		// A principal IAM does not know (deleted) is not an error here; a
+		// refused or failed read means EKSA211 was not checked: say why.
+		var api smithy.APIError
+		if e != nil && !(errors.As(e, &api) && api.ErrorCode() == "NoSuchEntity") {
+			g.check.warn("stale access entries not checked: %s", awsError(e, g.o.Profile))
+			break
+		}
+	}
 	if err != nil {
 		ae.Err = awsError(err, g.o.Profile).Error()
 		g.check.warn("access entries: %s", ae.Err)

@@ -28,7 +28,7 @@ var VerbPermissions = []VerbPermission{
 	{"can_remove_policy", "remove --via access-entry --policy",
 		[]string{"eks:DescribeCluster", "iam:GetUser", "eks:DescribeAccessEntry", "eks:ListAssociatedAccessPolicies", "eks:DisassociateAccessPolicy"}},
 	{"can_diagnose", "diagnose (AWS side)",
-		[]string{"eks:DescribeCluster", "eks:ListAccessEntries", "eks:DescribeAccessEntry", "eks:ListAssociatedAccessPolicies"}},
+		[]string{"eks:DescribeCluster", "eks:ListAccessEntries", "eks:DescribeAccessEntry", "eks:ListAssociatedAccessPolicies", "iam:GetUser"}},
 	{"can_migrate", "migrate --approve (users and roles in aws-auth)",
 		[]string{"eks:DescribeCluster", "eks:ListAccessEntries", "iam:GetUser", "iam:GetRole", "eks:DescribeAccessEntry", "eks:ListAssociatedAccessPolicies", "eks:CreateAccessEntry"}},
 	{"can_switch_mode", "migrate --approve --switch-mode",

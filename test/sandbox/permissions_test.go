@@ -29,10 +29,9 @@ const (
 )
 
 // The rows of the README's "Permissions each verb needs" table (AWS IAM
-// column) are sandbox.VerbPermissions, one seeded user each. diagnose also
-// reads iam:GetUser (the age of the principal, for a stale entry), but
-// ignores its refusal silently today (pkg/cmd/diagnose.go), so its row
-// does not have it.
+// column) are sandbox.VerbPermissions, one seeded user each. diagnose
+// reads iam:GetUser for the age of the principal (a stale entry): refused,
+// it says the stale-entry check was not made, naming the permission.
 var (
 	permsAdd    = sandbox.Permission("can_add_entry").Actions
 	permsSwitch = sandbox.Permission("can_switch_mode").Actions
