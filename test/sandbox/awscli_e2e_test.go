@@ -97,6 +97,14 @@ func TestAWSCLIKubeconfigStory(t *testing.T) {
 	local.eventually("eks-creator:EKSGetTokenAuth", 0, "--context", "creator-role", "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}")
 
 	local.contains("Verdict: authorized", 0, "eksaccess", "--context", "designated", "diagnose")
+	// The other verbs through the same kubeconfig: each finds the cluster
+	// from the exec plugin the AWS CLI wrote, and reads aws-auth.
+	if out, rc := real.output("eksaccess", "--context", "creator", "lint"); rc > 1 || !strings.Contains(out, "in all") && !strings.Contains(out, "no findings") {
+		t.Errorf("lint through the AWS CLI kubeconfig: exit %d\n%s", rc, out)
+	}
+	real.contains(sandbox.DesignatedUser, 0, "eksaccess", "--context", "creator", "migrate")
+	real.contains(`"identity"`, 0, "eksaccess", "--context", "creator", "list", "--arn", sandbox.DesignatedUser, "-o", "json")
+	real.contains("diff kube-system/aws-auth", 0, "eksaccess", "--context", "creator", "add", sandbox.DesignatedUser, "--group", "viewers", "--append-groups", "--dry-run")
 	// It is the last system:masters entry: the guard wants --force.
 	real.run(0, "eksaccess", "--context", "creator", "remove", sandbox.DesignatedUser, "--yes", "--force")
 	real.eventually(unauthorized, 1, "--context", "designated", "get", "pods")
