@@ -61,20 +61,30 @@ func (o *AccessList) DeepCopyObject() runtime.Object { return deepCopy(o, &Acces
 func AccessTable(w io.Writer, items []Access, wide, noHeaders bool) error {
 	tw := printers.GetNewTabWriter(w)
 	if !noHeaders {
-		h := "TYPE\tARN\tUSERNAME\tGROUPS\tSTATUS\tSOURCE"
-		if wide {
-			h += "\tPOLICIES"
-		}
-		fmt.Fprintln(tw, h)
+		fmt.Fprintln(tw, strings.Join(accessHeader(wide), "\t"))
 	}
 	for _, a := range items {
-		row := strings.Join([]string{a.Type, orNone(a.ARN), orNone(a.Username), orNone(strings.Join(a.Groups, ",")), a.Status, a.Source}, "\t")
-		if wide {
-			row += "\t" + orNone(policyList(a.Policies))
-		}
-		fmt.Fprintln(tw, row)
+		fmt.Fprintln(tw, strings.Join(accessCells(a, wide), "\t"))
 	}
 	return tw.Flush()
+}
+
+// accessHeader and accessCells are the columns of AccessTable, which the
+// fleet table prints after CONTEXT.
+func accessHeader(wide bool) []string {
+	h := []string{"TYPE", "ARN", "USERNAME", "GROUPS", "STATUS", "SOURCE"}
+	if wide {
+		h = append(h, "POLICIES")
+	}
+	return h
+}
+
+func accessCells(a Access, wide bool) []string {
+	cells := []string{a.Type, orNone(a.ARN), orNone(a.Username), orNone(strings.Join(a.Groups, ",")), a.Status, a.Source}
+	if wide {
+		cells = append(cells, orNone(policyList(a.Policies)))
+	}
+	return cells
 }
 
 func policyList(ps []accessentry.Policy) string {

@@ -90,27 +90,19 @@ func failedCell(r FleetRow) string { return r.Failure + ": " + r.Error }
 func FleetAccessTable(w io.Writer, items []FleetAccess, wide, noHeaders bool) error {
 	tw := printers.GetNewTabWriter(w)
 	if !noHeaders {
-		h := "CONTEXT\tTYPE\tARN\tUSERNAME\tGROUPS\tSTATUS\tSOURCE"
-		if wide {
-			h += "\tPOLICIES"
-		}
-		fmt.Fprintln(tw, h)
+		fmt.Fprintln(tw, strings.Join(append([]string{"CONTEXT"}, accessHeader(wide)...), "\t"))
 	}
 	for _, it := range items {
 		var cells []string
 		if it.Access == nil {
-			cells = []string{it.Context, "-", "-", "-", "-", failedCell(it.FleetRow), "-"}
+			cells = []string{"-", "-", "-", "-", failedCell(it.FleetRow), "-"}
 			if wide {
 				cells = append(cells, "-")
 			}
 		} else {
-			a := it.Access
-			cells = []string{it.Context, a.Type, orNone(a.ARN), orNone(a.Username), orNone(strings.Join(a.Groups, ",")), a.Status, a.Source}
-			if wide {
-				cells = append(cells, orNone(policyList(a.Policies)))
-			}
+			cells = accessCells(*it.Access, wide)
 		}
-		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+		fmt.Fprintln(tw, strings.Join(append([]string{it.Context}, cells...), "\t"))
 	}
 	return tw.Flush()
 }
