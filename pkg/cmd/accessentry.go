@@ -9,8 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/eksaccess/kubectl-eksaccess/pkg/accessentry"
+	"github.com/eksaccess/kubectl-eksaccess/pkg/awsapi"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
-	"github.com/eksaccess/kubectl-eksaccess/pkg/eks"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/output"
 )
 
@@ -87,7 +87,7 @@ func overridingEntry(ctx context.Context, cl *eksCluster, arn string) *accessent
 	if cl == nil || !cl.AccessEntries() || arn == "" {
 		return nil
 	}
-	entries, err := eks.ListEntries(ctx, cl.API, cl.Name)
+	entries, err := awsapi.ListEntries(ctx, cl.API, cl.Name)
 	if err != nil {
 		return nil
 	}
@@ -128,7 +128,7 @@ func (w *writeOptions) writeAccessEntry(ctx context.Context, cl *eksCluster, arn
 		}
 		return err
 	}
-	if err := eks.Apply(ctx, cl.API, cl.Name, ch); err != nil {
+	if err := awsapi.Apply(ctx, cl.API, cl.Name, ch); err != nil {
 		if errors.Is(err, context.Canceled) {
 			return fmt.Errorf("interrupted: the access entry of %s may be partly written; re-run the same command to finish", arn)
 		}
@@ -173,7 +173,7 @@ func accessEntryFor(ctx context.Context, w *writeOptions, cl *eksCluster, arn st
 	if full != arn {
 		fmt.Fprintf(w.ErrOut, "Notice: %s is the IAM principal of %s (access entries need the exact ARN, path included).\n", full, arn)
 	}
-	cur, err := eks.GetEntry(ctx, cl.API, cl.Name, full)
+	cur, err := awsapi.GetEntry(ctx, cl.API, cl.Name, full)
 	if err != nil {
 		return "", nil, fmt.Errorf("reading the access entry of %s: %w", full, awsError(err, cl.Profile))
 	}
@@ -246,7 +246,7 @@ func (w *writeOptions) removalRisks(ctx context.Context, cl *eksCluster, arn str
 		risks = append(risks, fmt.Sprintf("it is a %s entry: the nodes using %s lose access to the cluster", cur.Type, arn))
 	}
 	if cl.AuthenticationMode == modeAPI && cur.IsClusterAdmin() && !after.IsClusterAdmin() {
-		entries, err := eks.ListEntries(ctx, cl.API, cl.Name)
+		entries, err := awsapi.ListEntries(ctx, cl.API, cl.Name)
 		if err != nil {
 			return nil, fmt.Errorf("could not check that another access entry keeps %s in cluster %s: %w; re-run with --force to skip the check", accessentry.ShortPolicy(accessentry.ClusterAdminPolicy), cl.Name, awsError(err, cl.Profile))
 		}

@@ -9,15 +9,15 @@ import (
 	"strings"
 	"time"
 
-	awseks "github.com/aws/aws-sdk-go-v2/service/eks"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 
 	"github.com/eksaccess/kubectl-eksaccess/pkg/accessentry"
+	"github.com/eksaccess/kubectl-eksaccess/pkg/awsapi"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
-	"github.com/eksaccess/kubectl-eksaccess/pkg/eks"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/kube"
 )
 
@@ -39,7 +39,7 @@ type clusterTarget struct {
 
 	configFlags *genericclioptions.ConfigFlags
 	// NewClients builds the EKS and IAM clients; tests may replace it.
-	NewClients func(ctx context.Context, o eks.ConfigOptions) (eks.AccessEntryAPI, eks.IAMAPI, error)
+	NewClients func(ctx context.Context, o awsapi.ConfigOptions) (awsapi.AccessEntryAPI, awsapi.IAMAPI, error)
 }
 
 func (t *clusterTarget) addFlags(cmd *cobra.Command) {
@@ -55,10 +55,10 @@ type clusterLocation struct {
 
 // eksCluster is a described EKS cluster and the clients to reach it.
 type eksCluster struct {
-	eks.Cluster
+	awsapi.Cluster
 	Profile string
-	API     eks.AccessEntryAPI
-	IAM     eks.IAMAPI
+	API     awsapi.AccessEntryAPI
+	IAM     awsapi.IAMAPI
 }
 
 // AccessEntries reports whether the cluster honours access entries.
@@ -160,12 +160,12 @@ func (t *clusterTarget) describe(ctx context.Context, useKubeconfig bool) (*eksC
 	if newClients == nil {
 		newClients = defaultClients
 	}
-	opts := eks.ConfigOptions{Profile: loc.Profile, Region: loc.Region, RoleARN: loc.RoleARN}
+	opts := awsapi.ConfigOptions{Profile: loc.Profile, Region: loc.Region, RoleARN: loc.RoleARN}
 	api, iamc, err := newClients(ctx, opts)
 	if err != nil {
 		return nil, "", awsError(err, loc.Profile)
 	}
-	cl, err := eks.DescribeCluster(ctx, api, loc.Name)
+	cl, err := awsapi.DescribeCluster(ctx, api, loc.Name)
 	if err != nil {
 		return nil, "", t.eksError(err, loc, "describing")
 	}
@@ -174,7 +174,7 @@ func (t *clusterTarget) describe(ctx context.Context, useKubeconfig bool) (*eksC
 }
 
 func (t *clusterTarget) eksError(err error, loc clusterLocation, verb string) error {
-	if eks.IsNotFound(err) {
+	if awsapi.IsNotFound(err) {
 		where := loc.Region
 		if where == "" {
 			where = "the default region"
@@ -184,12 +184,12 @@ func (t *clusterTarget) eksError(err error, loc clusterLocation, verb string) er
 	return fmt.Errorf("%s EKS cluster %s: %w", verb, loc.Name, awsError(err, loc.Profile))
 }
 
-func defaultClients(ctx context.Context, o eks.ConfigOptions) (eks.AccessEntryAPI, eks.IAMAPI, error) {
-	cfg, err := eks.LoadConfig(ctx, o)
+func defaultClients(ctx context.Context, o awsapi.ConfigOptions) (awsapi.AccessEntryAPI, awsapi.IAMAPI, error) {
+	cfg, err := awsapi.LoadConfig(ctx, o)
 	if err != nil {
 		return nil, nil, err
 	}
-	return awseks.NewFromConfig(cfg), iam.NewFromConfig(cfg), nil
+	return eks.NewFromConfig(cfg), iam.NewFromConfig(cfg), nil
 }
 
 // modeSentence says what the mode means for aws-auth and access entries.
@@ -242,7 +242,7 @@ func resolvePrincipal(ctx context.Context, c IAMLookup, arn string, warn func(st
 		return "", fmt.Errorf("%s names no %s", arn, kind)
 	}
 	full, err := c.principalARN(ctx, kind, p.Name)
-	if errors.Is(err, eks.ErrNoSuchPrincipal) {
+	if errors.Is(err, awsapi.ErrNoSuchPrincipal) {
 		return "", fmt.Errorf("IAM has no %s named %s (from %s): check the ARN", kind, p.Name, arn)
 	}
 	if err != nil {
@@ -256,25 +256,27 @@ func resolvePrincipal(ctx context.Context, c IAMLookup, arn string, warn func(st
 	return full, nil
 }
 
-// IAMLookup finds principal ARNs; iamLookup wraps eks.IAMAPI with a per-run
+// IAMLookup finds principal ARNs; iamLookup wraps awsapi.IAMAPI with a per-run
 // memo (never across runs).
 type IAMLookup interface {
 	principalARN(ctx context.Context, kind, name string) (string, error)
 }
 
 type iamLookup struct {
-	api  eks.IAMAPI
+	api  awsapi.IAMAPI
 	seen map[string]string
 }
 
-func newIAMLookup(api eks.IAMAPI) *iamLookup { return &iamLookup{api: api, seen: map[string]string{}} }
+func newIAMLookup(api awsapi.IAMAPI) *iamLookup {
+	return &iamLookup{api: api, seen: map[string]string{}}
+}
 
 func (l *iamLookup) principalARN(ctx context.Context, kind, name string) (string, error) {
 	k := kind + "/" + strings.ToLower(name)
 	if v, ok := l.seen[k]; ok {
 		return v, nil
 	}
-	v, err := eks.PrincipalARN(ctx, l.api, kind, name)
+	v, err := awsapi.PrincipalARN(ctx, l.api, kind, name)
 	if err != nil {
 		return "", err
 	}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	awseks "github.com/aws/aws-sdk-go-v2/service/eks"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
@@ -25,9 +25,9 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
+	"github.com/eksaccess/kubectl-eksaccess/pkg/awsapi"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/diagnose"
-	"github.com/eksaccess/kubectl-eksaccess/pkg/eks"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/kube"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/output"
 )
@@ -55,7 +55,7 @@ type DiagnoseOptions struct {
 	Now      func() time.Time
 	Terminal func() bool
 	// AWSConfig loads the AWS configuration for a profile and region.
-	AWSConfig func(ctx context.Context, o eks.ConfigOptions) (aws.Config, error)
+	AWSConfig func(ctx context.Context, o awsapi.ConfigOptions) (aws.Config, error)
 }
 
 // NewCmdDiagnose builds `kubectl eksaccess diagnose`.
@@ -153,7 +153,7 @@ func (o *DiagnoseOptions) Complete() {
 		o.Terminal = func() bool { return isTerminal(o.ErrOut) && os.Getenv("NO_COLOR") == "" }
 	}
 	if o.AWSConfig == nil {
-		o.AWSConfig = eks.LoadConfig
+		o.AWSConfig = awsapi.LoadConfig
 	}
 }
 
@@ -356,7 +356,7 @@ func (g *gatherer) live(ctx context.Context) (diagnose.Snapshot, error) {
 	if user.user != nil {
 		execCfg = user.user.Exec
 	}
-	awsOpts := eks.ConfigOptions{Profile: o.Profile, Region: o.Region}
+	awsOpts := awsapi.ConfigOptions{Profile: o.Profile, Region: o.Region}
 	clusterName := o.ClusterName
 	if execCfg != nil {
 		snap.Exec = execFacts(execCfg)
@@ -435,7 +435,7 @@ func (g *gatherer) live(ctx context.Context) (diagnose.Snapshot, error) {
 			if awsErr == nil && awsCfg.HTTPClient != nil {
 				client = awsCfg.HTTPClient
 			}
-			id, err := eks.ReplayToken(ctx, client, tok, clusterName)
+			id, err := awsapi.ReplayToken(ctx, client, tok, clusterName)
 			if err != nil {
 				return ""
 			}
@@ -456,7 +456,7 @@ func (g *gatherer) live(ctx context.Context) (diagnose.Snapshot, error) {
 		if c := clusterF.get(); c != nil && c.Ran && c.Err == "" && c.AuthenticationMode == diagnose.ModeConfigMap {
 			return arnList{}
 		}
-		arns, err := eks.AccessEntryARNs(ctx, awseks.NewFromConfig(awsCfg), clusterName)
+		arns, err := awsapi.AccessEntryARNs(ctx, eks.NewFromConfig(awsCfg), clusterName)
 		return arnList{arns, err}
 	})
 	awsAuthF := async(func() *diagnose.AWSAuth { return g.awsAuth(ctx, adminF.get()) })
@@ -507,7 +507,7 @@ func (g *gatherer) live(ctx context.Context) (diagnose.Snapshot, error) {
 		l := listF.get()
 		if c := part.Cluster; c != nil && c.Name != "" && c.Name != clusterName && awsErr == nil {
 			// DescribeCluster found the cluster under another name.
-			l.arns, l.err = eks.AccessEntryARNs(ctx, awseks.NewFromConfig(awsCfg), c.Name)
+			l.arns, l.err = awsapi.AccessEntryARNs(ctx, eks.NewFromConfig(awsCfg), c.Name)
 		}
 		return g.accessEntries(ctx, awsCfg, part, l.arns, l.err)
 	})
@@ -637,9 +637,9 @@ func (g *gatherer) runExec(ctx context.Context, snap *diagnose.Snapshot, cfg *cl
 		return out
 	}
 	g.check.ok("exec plugin %s %s%s gave a token", cfg.Command, strings.Join(cfg.Args, " "), env)
-	info, err := eks.DecodeToken(res.Token, g.o.Now())
+	info, err := awsapi.DecodeToken(res.Token, g.o.Now())
 	t := out.facts
-	t.AccessKeyID = eks.MaskAccessKeyID(info.AccessKeyID)
+	t.AccessKeyID = awsapi.MaskAccessKeyID(info.AccessKeyID)
 	t.Region, t.Date, t.Expires = info.Region, info.Date, info.Expires
 	t.SignedHeaders, t.Size = info.SignedHeaders, info.Size
 	if err != nil {
@@ -663,10 +663,10 @@ func (g *gatherer) replay(ctx context.Context, cfg aws.Config, cfgErr error, tok
 	if cfgErr == nil && cfg.HTTPClient != nil {
 		client = cfg.HTTPClient
 	}
-	id, err := eks.ReplayToken(ctx, client, token, cluster)
+	id, err := awsapi.ReplayToken(ctx, client, token, cluster)
 	if err != nil {
 		s.Err = err.Error()
-		var se *eks.STSError
+		var se *awsapi.STSError
 		if errors.As(err, &se) {
 			s.ErrorCode = se.Code
 		}
@@ -681,7 +681,7 @@ func (g *gatherer) replay(ctx context.Context, cfg aws.Config, cfgErr error, tok
 // shellIdentity is who `aws sts get-caller-identity` says you are in this
 // shell, with the default AWS configuration.
 func (g *gatherer) shellIdentity(ctx context.Context) string {
-	cfg, err := g.o.AWSConfig(ctx, eks.ConfigOptions{Region: g.o.Region})
+	cfg, err := g.o.AWSConfig(ctx, awsapi.ConfigOptions{Region: g.o.Region})
 	if err != nil {
 		return ""
 	}
@@ -705,13 +705,13 @@ func (g *gatherer) describe(ctx context.Context, cfg aws.Config, cfgErr error, n
 		return c
 	}
 	c.Ran = true
-	client := awseks.NewFromConfig(cfg)
-	cl, err := eks.DescribeCluster(ctx, client, name)
-	if err != nil && eks.IsNotFound(err) && server != "" {
+	client := eks.NewFromConfig(cfg)
+	cl, err := awsapi.DescribeCluster(ctx, client, name)
+	if err != nil && awsapi.IsNotFound(err) && server != "" {
 		// The name (from the exec plugin's args) is not a cluster here:
 		// find the cluster kubectl really talks to by its endpoint. When
 		// it is another name, the token is signed for the wrong one.
-		if found, ok, ferr := eks.FindClusterByEndpoint(ctx, client, server); ferr == nil && ok {
+		if found, ok, ferr := awsapi.FindClusterByEndpoint(ctx, client, server); ferr == nil && ok {
 			g.check.fail("EKS: no cluster %q; the kubeconfig server %s is the endpoint of cluster %s", name, server, found.Name)
 			cl, err, c.Name = found, nil, found.Name
 		}
@@ -848,12 +848,12 @@ func (g *gatherer) accessEntries(ctx context.Context, cfg aws.Config, snap diagn
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			created[i], createdErr[i] = eks.PrincipalCreated(ctx, iam.NewFromConfig(cfg), a)
+			created[i], createdErr[i] = awsapi.PrincipalCreated(ctx, iam.NewFromConfig(cfg), a)
 		}()
 	}
-	entries, err := []eks.AccessEntry(nil), listErr
+	entries, err := []awsapi.AccessEntry(nil), listErr
 	if err == nil {
-		entries, err = eks.DescribeAccessEntries(ctx, awseks.NewFromConfig(cfg), snap.Cluster.Name, mine)
+		entries, err = awsapi.DescribeAccessEntries(ctx, eks.NewFromConfig(cfg), snap.Cluster.Name, mine)
 	}
 	wg.Wait()
 	for _, e := range createdErr {

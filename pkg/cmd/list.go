@@ -14,8 +14,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/eksaccess/kubectl-eksaccess/pkg/accessentry"
+	"github.com/eksaccess/kubectl-eksaccess/pkg/awsapi"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
-	"github.com/eksaccess/kubectl-eksaccess/pkg/eks"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/kube"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/output"
 )
@@ -158,7 +158,7 @@ func (o *ListOptions) read(ctx context.Context, src *awsAuthSource, target *clus
 	}
 	var entries []accessentry.Entry
 	if cl != nil && cl.AccessEntries() {
-		if entries, err = eks.ListEntries(ctx, cl.API, cl.Name); err != nil {
+		if entries, err = awsapi.ListEntries(ctx, cl.API, cl.Name); err != nil {
 			fmt.Fprintf(errOut, "Warning: access entries of cluster %s not read: %v\n", cl.Name, target.eksError(err, clusterLocation{Name: cl.Name, Region: cl.Region, Profile: cl.Profile}, "listing the access entries of"))
 			cl = nil
 		}

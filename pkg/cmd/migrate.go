@@ -13,8 +13,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/eksaccess/kubectl-eksaccess/pkg/accessentry"
+	"github.com/eksaccess/kubectl-eksaccess/pkg/awsapi"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
-	"github.com/eksaccess/kubectl-eksaccess/pkg/eks"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/output"
 )
 
@@ -137,7 +137,7 @@ func (o *MigrateOptions) Run(ctx context.Context) error {
 func (o *MigrateOptions) plan(ctx context.Context, cl *eksCluster, m *awsauth.Map) (accessentry.Plan, error) {
 	in := accessentry.PlanInput{Map: m, Resolved: map[string]string{}, Unresolved: map[string]string{}}
 	if cl.AccessEntries() {
-		entries, err := eks.ListEntries(ctx, cl.API, cl.Name)
+		entries, err := awsapi.ListEntries(ctx, cl.API, cl.Name)
 		if err != nil {
 			return accessentry.Plan{}, fmt.Errorf("listing the access entries of %s: %w", cl.Name, awsError(err, cl.Profile))
 		}
@@ -156,7 +156,7 @@ func (o *MigrateOptions) plan(ctx context.Context, cl *eksCluster, m *awsauth.Ma
 		key := accessentry.PrincipalKey(e.ARN)
 		full, err := look.principalARN(ctx, string(e.Kind), p.Name)
 		switch {
-		case errors.Is(err, eks.ErrNoSuchPrincipal):
+		case errors.Is(err, awsapi.ErrNoSuchPrincipal):
 			in.Unresolved[key] = fmt.Sprintf("IAM has no %s named %s: it was deleted, or the ARN is wrong; nothing to migrate (remove it from aws-auth)", e.Kind, p.Name)
 		case err != nil:
 			if !warned {
@@ -220,7 +220,7 @@ func (o *MigrateOptions) execute(ctx context.Context, cl *eksCluster, plan acces
 		if s.Action == accessentry.ActionExists {
 			continue
 		}
-		cur, err := eks.GetEntry(ctx, cl.API, cl.Name, s.Entry.PrincipalARN)
+		cur, err := awsapi.GetEntry(ctx, cl.API, cl.Name, s.Entry.PrincipalARN)
 		if err != nil {
 			return o.stopped(done, plan, fmt.Errorf("reading the access entry of %s: %w", s.Entry.PrincipalARN, awsError(err, cl.Profile)))
 		}
@@ -241,7 +241,7 @@ func (o *MigrateOptions) execute(ctx context.Context, cl *eksCluster, plan acces
 		if ch.Empty() {
 			continue
 		}
-		if err := eks.Apply(ctx, cl.API, cl.Name, ch); err != nil {
+		if err := awsapi.Apply(ctx, cl.API, cl.Name, ch); err != nil {
 			return o.stopped(done, plan, awsError(err, cl.Profile))
 		}
 		done++
@@ -251,7 +251,7 @@ func (o *MigrateOptions) execute(ctx context.Context, cl *eksCluster, plan acces
 	if o.SwitchMode == "" || o.SwitchMode == cl.AuthenticationMode {
 		return nil
 	}
-	entries, err := eks.ListEntries(ctx, cl.API, cl.Name)
+	entries, err := awsapi.ListEntries(ctx, cl.API, cl.Name)
 	if err != nil {
 		return awsError(err, cl.Profile)
 	}
@@ -277,20 +277,20 @@ func (o *MigrateOptions) stopped(done int, plan accessentry.Plan, err error) err
 // its progress on stderr. Its errors are one line: the update's own errors
 // when it failed, its ID and the command to follow it when the wait ended.
 func (o *MigrateOptions) switchMode(ctx context.Context, cl *eksCluster, mode string) error {
-	up, ok := cl.API.(eks.ClusterUpdater)
+	up, ok := cl.API.(awsapi.ClusterUpdater)
 	if !ok {
 		// A client without DescribeUpdate: watch the mode instead.
-		if err := eks.SetAuthenticationMode(ctx, cl.API, cl.Name, mode, modeSwitchPoll, o.WaitTimeout); err != nil {
+		if err := awsapi.SetAuthenticationMode(ctx, cl.API, cl.Name, mode, modeSwitchPoll, o.WaitTimeout); err != nil {
 			return awsError(err, cl.Profile)
 		}
 		return nil
 	}
-	wait := eks.UpdateWait{Timeout: o.WaitTimeout, Progress: func(id, status string, elapsed time.Duration) {
+	wait := awsapi.UpdateWait{Timeout: o.WaitTimeout, Progress: func(id, status string, elapsed time.Duration) {
 		fmt.Fprintf(o.ErrOut, "Update %s (authenticationMode %s): %s, %s elapsed\n", id, mode, status, elapsed)
 	}}
-	id, err := eks.SwitchAuthenticationMode(ctx, up, cl.Name, mode, wait)
-	var failed *eks.UpdateFailedError
-	var timeout *eks.UpdateTimeoutError
+	id, err := awsapi.SwitchAuthenticationMode(ctx, up, cl.Name, mode, wait)
+	var failed *awsapi.UpdateFailedError
+	var timeout *awsapi.UpdateTimeoutError
 	switch {
 	case err == nil:
 		fmt.Fprintf(o.ErrOut, "Update %s: Successful: cluster %s is in %s mode.\n", id, cl.Name, mode)

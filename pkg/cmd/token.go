@@ -11,14 +11,14 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	clientauthv1beta1 "k8s.io/client-go/pkg/apis/clientauthentication/v1beta1"
 
-	"github.com/eksaccess/kubectl-eksaccess/pkg/eks"
+	"github.com/eksaccess/kubectl-eksaccess/pkg/awsapi"
 )
 
 // TokenOptions are the options of `token`.
 type TokenOptions struct {
 	genericiooptions.IOStreams
 	ClusterName string
-	AWS         eks.ConfigOptions
+	AWS         awsapi.ConfigOptions
 
 	Now func() time.Time
 }
@@ -52,7 +52,7 @@ Without a region, the token is signed for the global STS endpoint
 	}
 	cmd.Flags().StringVarP(&o.ClusterName, "cluster-name", "i", "", "Name of the EKS cluster the token is for (signed into it)")
 	cmd.Flags().StringVar(&o.AWS.RoleARN, "role-arn", "", "IAM role to assume before making the token")
-	cmd.Flags().StringVar(&o.AWS.SessionName, "session-name", eks.DefaultSessionName, "Role session name when assuming --role-arn (the AWS CLI's)")
+	cmd.Flags().StringVar(&o.AWS.SessionName, "session-name", awsapi.DefaultSessionName, "Role session name when assuming --role-arn (the AWS CLI's)")
 	cmd.Flags().StringVar(&o.AWS.Region, "region", "", "AWS region of the STS endpoint")
 	cmd.Flags().StringVar(&o.AWS.Profile, "profile", "", "AWS profile to use (default: AWS_PROFILE, else 'default')")
 	return cmd
@@ -73,11 +73,11 @@ type execCredential struct {
 // Run makes the token and prints the ExecCredential.
 func (o *TokenOptions) Run(cmd *cobra.Command) error {
 	ctx := cmd.Context()
-	client, err := eks.NewTokenClient(ctx, o.AWS)
+	client, err := awsapi.NewTokenClient(ctx, o.AWS)
 	if err != nil {
 		return err
 	}
-	tok, err := eks.NewToken(ctx, client, o.ClusterName, o.Now())
+	tok, err := awsapi.NewToken(ctx, client, o.ClusterName, o.Now())
 	if err != nil {
 		return awsError(err, o.AWS.Profile)
 	}

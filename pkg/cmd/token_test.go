@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eksaccess/kubectl-eksaccess/pkg/eks"
+	"github.com/eksaccess/kubectl-eksaccess/pkg/awsapi"
 )
 
 func TestTokenExecCredential(t *testing.T) {
@@ -50,7 +50,7 @@ func TestTokenExecCredential(t *testing.T) {
 		if cred.APIVersion != tc.wantAPI || cred.Kind != "ExecCredential" {
 			t.Errorf("apiVersion %q kind %q, want %q ExecCredential", cred.APIVersion, cred.Kind, tc.wantAPI)
 		}
-		info, err := eks.DecodeToken(cred.Status.Token, time.Now())
+		info, err := awsapi.DecodeToken(cred.Status.Token, time.Now())
 		if err != nil || info.Region != "eu-west-1" || info.Host != "sts.eu-west-1.amazonaws.com" {
 			t.Errorf("token: %+v, %v", info, err)
 		}
@@ -89,7 +89,7 @@ func tokenDate(t *testing.T, cred map[string]any) string {
 	t.Helper()
 	status, _ := cred["status"].(map[string]any)
 	tok, _ := status["token"].(string)
-	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(tok, eks.TokenPrefix))
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(tok, awsapi.TokenPrefix))
 	if err != nil {
 		t.Fatalf("token %.20s...: %v", tok, err)
 	}
@@ -160,7 +160,7 @@ func TestTokenMatchesAWSCLI(t *testing.T) {
 				if !reflect.DeepEqual(got, want) {
 					t.Errorf("the plugin's ExecCredential differs from aws eks get-token's:\n got: %v\nwant: %v", got, want)
 				}
-				info, err := eks.DecodeToken(got["status"].(map[string]any)["token"].(string), time.Now())
+				info, err := awsapi.DecodeToken(got["status"].(map[string]any)["token"].(string), time.Now())
 				if err != nil || info.Host != tc.wantHost {
 					t.Errorf("host %q (err %v), want %q", info.Host, err, tc.wantHost)
 				}

@@ -1,7 +1,7 @@
 // Package eks talks to AWS the way EKS and its authenticator do: it makes
 // and decodes `k8s-aws-v1.` tokens (presigned STS GetCallerIdentity URLs),
 // and holds the small interfaces to STS and EKS the commands use.
-package eks
+package awsapi
 
 import (
 	"context"
