@@ -74,6 +74,13 @@ type Principal struct {
 	SessionName string
 }
 
+// PathlessARN is the principal's role ARN without its path,
+// arn:PARTITION:iam::ACCOUNT:role/NAME: the ARN the authenticator matches a
+// session of the role against, since an STS assumed-role ARN carries no path.
+func (p Principal) PathlessARN() string {
+	return fmt.Sprintf("arn:%s:iam::%s:role/%s", p.Partition, p.AccountID, p.Name)
+}
+
 // Canonicalize mirrors aws-iam-authenticator v0.7.13 pkg/arn.Canonicalize:
 // IAM users, roles, root and STS federated users are kept as they are; an
 // STS assumed-role ARN becomes arn:P:iam::A:role/R. Anything else is an error.

@@ -165,7 +165,7 @@ func NormalizeTarget(arn string, node bool) (Change, []string, error) {
 		}
 		c = Change{Kind: KindRole, ARN: arn}
 		if p.Path != "/" {
-			c.ARN = fmt.Sprintf("arn:%s:iam::%s:role/%s", p.Partition, p.AccountID, p.Name)
+			c.ARN = p.PathlessARN()
 			notices = append(notices, fmt.Sprintf("writing %s without its path %q: the authenticator matches a role session by the role ARN without its path, so an ARN with a path never matches", c.ARN, p.Path))
 		}
 	}
@@ -424,7 +424,7 @@ func applyAdd(data map[string]string, m *Map, c Change) (Result, error) {
 			if len(e.ARN) <= len(suffix) || !strings.EqualFold(e.ARN[len(e.ARN)-len(suffix):], suffix) {
 				continue
 			}
-			if p, err := Canonicalize(e.ARN); e.Loaded && err == nil && p.Type == PrincipalRole && p.Path != "/" && strings.EqualFold(fmt.Sprintf("arn:%s:iam::%s:role/%s", p.Partition, p.AccountID, p.Name), c.ARN) {
+			if p, err := Canonicalize(e.ARN); e.Loaded && err == nil && p.Type == PrincipalRole && p.Path != "/" && strings.EqualFold(p.PathlessARN(), c.ARN) {
 				res.Warnings = append(res.Warnings, fmt.Sprintf("%s maps the same role with its path (%s), which never matches: remove it with 'kubectl eksaccess remove %s'", e.Source(), e.ARN, e.ARN))
 			}
 		}
@@ -1013,7 +1013,7 @@ func pathlessRole(arn string) string {
 	if err != nil || p.Type != PrincipalRole || p.Path == "/" || p.Name == "" {
 		return arn
 	}
-	return fmt.Sprintf("arn:%s:iam::%s:role/%s", p.Partition, p.AccountID, p.Name)
+	return p.PathlessARN()
 }
 
 // accountsAdmitting returns the loaded mapAccounts entries that let every
