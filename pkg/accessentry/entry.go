@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // PolicyARNPrefix starts every EKS access policy ARN.
@@ -27,28 +28,6 @@ var KnownPolicies = []string{
 	"AmazonEKSEditPolicy",
 	"AmazonEKSViewPolicy",
 }
-
-// Entry types.
-const (
-	TypeStandard   = "STANDARD"
-	TypeEC2Linux   = "EC2_LINUX"
-	TypeEC2Windows = "EC2_WINDOWS"
-)
-
-// Types are the access entry types EKS knows.
-var Types = []string{TypeStandard, TypeEC2Linux, TypeEC2Windows, "FARGATE_LINUX", "EC2", "HYBRID_LINUX", "HYPERPOD_LINUX"}
-
-// Access scopes.
-const (
-	ScopeCluster   = "cluster"
-	ScopeNamespace = "namespace"
-)
-
-// ReservedUsernamePrefixes are refused by EKS in an access entry username.
-var ReservedUsernamePrefixes = []string{"system:", "eks:", "aws:", "amazon:", "iam:"}
-
-// NodeUsername is the username EKS gives EC2 node entries.
-const NodeUsername = "system:node:{{EC2PrivateDNSName}}"
 
 // ExpandPolicy turns a policy name (AmazonEKSViewPolicy) or ARN into its
 // ARN. Known names are matched case-insensitively.
@@ -104,6 +83,8 @@ type Entry struct {
 	Username     string   `json:"username,omitempty"`
 	Groups       []string `json:"kubernetesGroups,omitempty"`
 	Policies     []Policy `json:"policies,omitempty"`
+	// CreatedAt is when EKS created the entry (zero when not read from EKS).
+	CreatedAt time.Time `json:"-"`
 }
 
 // Clone returns a deep copy with policies sorted by ARN.

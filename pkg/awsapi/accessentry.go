@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
@@ -15,7 +15,7 @@ import (
 )
 
 // AccessEntryAPI is the part of the EKS API that reads and writes access
-// entries and the cluster's authentication mode (eks.Client).
+// entries and switches the cluster's authentication mode (eks.Client).
 type AccessEntryAPI interface {
 	ClusterAPI
 	CreateAccessEntry(ctx context.Context, in *eks.CreateAccessEntryInput, optFns ...func(*eks.Options)) (*eks.CreateAccessEntryOutput, error)
@@ -23,7 +23,7 @@ type AccessEntryAPI interface {
 	DeleteAccessEntry(ctx context.Context, in *eks.DeleteAccessEntryInput, optFns ...func(*eks.Options)) (*eks.DeleteAccessEntryOutput, error)
 	AssociateAccessPolicy(ctx context.Context, in *eks.AssociateAccessPolicyInput, optFns ...func(*eks.Options)) (*eks.AssociateAccessPolicyOutput, error)
 	DisassociateAccessPolicy(ctx context.Context, in *eks.DisassociateAccessPolicyInput, optFns ...func(*eks.Options)) (*eks.DisassociateAccessPolicyOutput, error)
-	UpdateClusterConfig(ctx context.Context, in *eks.UpdateClusterConfigInput, optFns ...func(*eks.Options)) (*eks.UpdateClusterConfigOutput, error)
+	ClusterUpdater
 }
 
 // IsNotFound reports an EKS ResourceNotFoundException.
@@ -36,52 +36,126 @@ func IsNotFound(err error) bool {
 	return errors.As(err, &api) && api.ErrorCode() == "ResourceNotFoundException"
 }
 
-// ToEntry converts an access entry as AccessEntries reads it.
-func ToEntry(e AccessEntry) accessentry.Entry {
-	out := accessentry.Entry{PrincipalARN: e.PrincipalARN, Type: e.Type, Username: e.Username, Groups: e.KubernetesGroups}
-	for _, p := range e.Policies {
-		out.Policies = append(out.Policies, accessentry.Policy{ARN: p.PolicyARN, Scope: p.ScopeType, Namespaces: p.Namespaces})
+// AccessEntryARNs lists the principal ARNs of a cluster's access entries,
+// every page.
+func AccessEntryARNs(ctx context.Context, c ClusterAPI, cluster string) ([]string, error) {
+	var arns []string
+	var token *string
+	for {
+		out, err := c.ListAccessEntries(ctx, &eks.ListAccessEntriesInput{ClusterName: aws.String(cluster), NextToken: token})
+		if err != nil {
+			return nil, err
+		}
+		arns = append(arns, out.AccessEntries...)
+		if out.NextToken == nil {
+			return arns, nil
+		}
+		token = out.NextToken
 	}
-	return out.Clone()
 }
 
-// ListEntries reads every access entry of a cluster with its policies.
+// ListEntries reads every access entry of a cluster with its policies
+// (sorted by ARN, Entry.Clone).
 func ListEntries(ctx context.Context, c ClusterAPI, cluster string) ([]accessentry.Entry, error) {
-	raw, err := AccessEntries(ctx, c, cluster, nil)
+	arns, err := AccessEntryARNs(ctx, c, cluster)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]accessentry.Entry, 0, len(raw))
-	for _, e := range raw {
-		out = append(out, ToEntry(e))
+	entries, err := DescribeEntries(ctx, c, cluster, arns)
+	for i := range entries {
+		entries[i] = entries[i].Clone()
 	}
-	return out, nil
+	return entries, err
 }
 
 // GetEntry reads one access entry with its policies, or nil when there is none.
 func GetEntry(ctx context.Context, c ClusterAPI, cluster, principalARN string) (*accessentry.Entry, error) {
-	raw, err := AccessEntries(ctx, singleEntry{c, principalARN}, cluster, nil)
+	e, err := describeEntry(ctx, c, cluster, principalARN)
 	if IsNotFound(err) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	if len(raw) == 0 {
-		return nil, nil
-	}
-	e := ToEntry(raw[0])
+	e = e.Clone()
 	return &e, nil
 }
 
-// singleEntry lists one principal instead of the cluster's entries.
-type singleEntry struct {
-	ClusterAPI
-	arn string
+// describeParallel bounds the EKS calls DescribeEntries makes at once.
+const describeParallel = 8
+
+// DescribeEntries reads the access entries of these principals with their
+// policies, in the order given, each as EKS gave it (policies in EKS's
+// order). The entries are read concurrently, and for each the entry and its
+// policies at once; the first error wins.
+func DescribeEntries(ctx context.Context, c ClusterAPI, cluster string, arns []string) ([]accessentry.Entry, error) {
+	entries := make([]accessentry.Entry, len(arns))
+	errs := make([]error, len(arns))
+	sem := make(chan struct{}, describeParallel)
+	var wg sync.WaitGroup
+	for i, arn := range arns {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			entries[i], errs[i] = describeEntry(ctx, c, cluster, arn)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return entries, nil
 }
 
-func (s singleEntry) ListAccessEntries(context.Context, *eks.ListAccessEntriesInput, ...func(*eks.Options)) (*eks.ListAccessEntriesOutput, error) {
-	return &eks.ListAccessEntriesOutput{AccessEntries: []string{s.arn}}, nil
+// describeEntry reads one entry and, at the same time, its policies.
+func describeEntry(ctx context.Context, c ClusterAPI, cluster, arn string) (accessentry.Entry, error) {
+	var policies []accessentry.Policy
+	var polErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		policies, polErr = associatedPolicies(ctx, c, cluster, arn)
+	}()
+	d, err := c.DescribeAccessEntry(ctx, &eks.DescribeAccessEntryInput{ClusterName: aws.String(cluster), PrincipalArn: aws.String(arn)})
+	<-done
+	if err != nil {
+		return accessentry.Entry{}, err
+	}
+	if polErr != nil {
+		return accessentry.Entry{}, polErr
+	}
+	e := accessentry.Entry{PrincipalARN: arn, Policies: policies}
+	if ae := d.AccessEntry; ae != nil {
+		e.Type, e.Username, e.Groups = aws.ToString(ae.Type), aws.ToString(ae.Username), ae.KubernetesGroups
+		e.CreatedAt = aws.ToTime(ae.CreatedAt)
+	}
+	return e, nil
+}
+
+// associatedPolicies lists the policies of one entry, every page.
+func associatedPolicies(ctx context.Context, c ClusterAPI, cluster, arn string) ([]accessentry.Policy, error) {
+	var policies []accessentry.Policy
+	var next *string
+	for {
+		p, err := c.ListAssociatedAccessPolicies(ctx, &eks.ListAssociatedAccessPoliciesInput{ClusterName: aws.String(cluster), PrincipalArn: aws.String(arn), NextToken: next})
+		if err != nil {
+			return nil, err
+		}
+		for _, ap := range p.AssociatedAccessPolicies {
+			pol := accessentry.Policy{ARN: aws.ToString(ap.PolicyArn)}
+			if ap.AccessScope != nil {
+				pol.Scope, pol.Namespaces = string(ap.AccessScope.Type), ap.AccessScope.Namespaces
+			}
+			policies = append(policies, pol)
+		}
+		if p.NextToken == nil {
+			return policies, nil
+		}
+		next = p.NextToken
+	}
 }
 
 // Apply makes the EKS calls of a change, in an order that never leaves
@@ -138,36 +212,4 @@ func Apply(ctx context.Context, c AccessEntryAPI, cluster string, ch accessentry
 		}
 	}
 	return nil
-}
-
-// SetAuthenticationMode moves the cluster to mode and waits (polling, up to
-// timeout) until DescribeCluster reports it.
-func SetAuthenticationMode(ctx context.Context, c AccessEntryAPI, cluster, mode string, poll, timeout time.Duration) error {
-	_, err := c.UpdateClusterConfig(ctx, &eks.UpdateClusterConfigInput{
-		Name:         aws.String(cluster),
-		AccessConfig: &ekstypes.UpdateAccessConfigRequest{AuthenticationMode: ekstypes.AuthenticationMode(mode)},
-	})
-	if err != nil {
-		return fmt.Errorf("switching cluster %s to %s: %w", cluster, mode, err)
-	}
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(poll)
-	defer tick.Stop()
-	for {
-		cl, err := DescribeCluster(ctx, c, cluster)
-		if err != nil {
-			return err
-		}
-		if cl.AuthenticationMode == mode {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-deadline.C:
-			return fmt.Errorf("cluster %s is still in %s mode after %s: check 'aws eks describe-update'", cluster, cl.AuthenticationMode, timeout)
-		case <-tick.C:
-		}
-	}
 }

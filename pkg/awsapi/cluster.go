@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
+
+	"github.com/eksaccess/kubectl-eksaccess/pkg/accessentry"
 )
 
 // ClusterAPI is the part of the EKS API the plugin reads (eks.Client).
@@ -28,8 +30,9 @@ type ClusterAPI interface {
 // Cluster is what DescribeCluster says that matters for access.
 type Cluster struct {
 	Name, ARN, Endpoint, Region string
-	AuthenticationMode          string
-	CreatorAdmin                *bool
+	// AuthenticationMode is one of accessentry.Modes.
+	AuthenticationMode string
+	CreatorAdmin       *bool
 }
 
 // ClusterDescriber describes a cluster (eks.Client).
@@ -43,7 +46,7 @@ func DescribeCluster(ctx context.Context, c ClusterDescriber, name string) (Clus
 	if err != nil {
 		return Cluster{}, err
 	}
-	cl := Cluster{Name: name, AuthenticationMode: string(ekstypes.AuthenticationModeConfigMap)}
+	cl := Cluster{Name: name, AuthenticationMode: accessentry.ModeConfigMap}
 	if out.Cluster != nil {
 		cl.ARN = aws.ToString(out.Cluster.Arn)
 		cl.Endpoint = aws.ToString(out.Cluster.Endpoint)
@@ -55,128 +58,6 @@ func DescribeCluster(ctx context.Context, c ClusterDescriber, name string) (Clus
 		}
 	}
 	return cl, nil
-}
-
-// AccessPolicy is an access policy associated with an access entry.
-type AccessPolicy struct {
-	PolicyARN  string
-	ScopeType  string
-	Namespaces []string
-}
-
-// AccessEntry is an access entry with its policies.
-type AccessEntry struct {
-	PrincipalARN     string
-	Type             string
-	Username         string
-	KubernetesGroups []string
-	CreatedAt        time.Time
-	Policies         []AccessPolicy
-}
-
-// AccessEntries returns every access entry of a cluster whose principal ARN
-// satisfies keep (nil: all), with its policies.
-func AccessEntries(ctx context.Context, c ClusterAPI, cluster string, keep func(arn string) bool) ([]AccessEntry, error) {
-	all, err := AccessEntryARNs(ctx, c, cluster)
-	if err != nil {
-		return nil, err
-	}
-	var arns []string
-	for _, a := range all {
-		if keep == nil || keep(a) {
-			arns = append(arns, a)
-		}
-	}
-	return DescribeAccessEntries(ctx, c, cluster, arns)
-}
-
-// AccessEntryARNs lists the principal ARNs of a cluster's access entries,
-// every page.
-func AccessEntryARNs(ctx context.Context, c ClusterAPI, cluster string) ([]string, error) {
-	var arns []string
-	var token *string
-	for {
-		out, err := c.ListAccessEntries(ctx, &eks.ListAccessEntriesInput{ClusterName: aws.String(cluster), NextToken: token})
-		if err != nil {
-			return nil, err
-		}
-		arns = append(arns, out.AccessEntries...)
-		if out.NextToken == nil {
-			return arns, nil
-		}
-		token = out.NextToken
-	}
-}
-
-// describeParallel bounds the EKS calls DescribeAccessEntries makes at once.
-const describeParallel = 8
-
-// DescribeAccessEntries reads the access entries of these principals with
-// their policies, in the order given. The entries are read concurrently,
-// and for each the entry and its policies at once; the first error wins.
-func DescribeAccessEntries(ctx context.Context, c ClusterAPI, cluster string, arns []string) ([]AccessEntry, error) {
-	entries := make([]AccessEntry, len(arns))
-	errs := make([]error, len(arns))
-	sem := make(chan struct{}, describeParallel)
-	var wg sync.WaitGroup
-	for i, arn := range arns {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			entries[i], errs[i] = describeAccessEntry(ctx, c, cluster, arn)
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	return entries, nil
-}
-
-func describeAccessEntry(ctx context.Context, c ClusterAPI, cluster, arn string) (AccessEntry, error) {
-	e := AccessEntry{PrincipalARN: arn}
-	var policies []AccessPolicy
-	var polErr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		var next *string
-		for {
-			p, err := c.ListAssociatedAccessPolicies(ctx, &eks.ListAssociatedAccessPoliciesInput{ClusterName: aws.String(cluster), PrincipalArn: aws.String(arn), NextToken: next})
-			if err != nil {
-				polErr = err
-				return
-			}
-			for _, ap := range p.AssociatedAccessPolicies {
-				pol := AccessPolicy{PolicyARN: aws.ToString(ap.PolicyArn)}
-				if ap.AccessScope != nil {
-					pol.ScopeType, pol.Namespaces = string(ap.AccessScope.Type), ap.AccessScope.Namespaces
-				}
-				policies = append(policies, pol)
-			}
-			if p.NextToken == nil {
-				return
-			}
-			next = p.NextToken
-		}
-	}()
-	d, err := c.DescribeAccessEntry(ctx, &eks.DescribeAccessEntryInput{ClusterName: aws.String(cluster), PrincipalArn: aws.String(arn)})
-	<-done
-	if err != nil {
-		return AccessEntry{}, err
-	}
-	if polErr != nil {
-		return AccessEntry{}, polErr
-	}
-	if ae := d.AccessEntry; ae != nil {
-		e.Type, e.Username, e.KubernetesGroups = aws.ToString(ae.Type), aws.ToString(ae.Username), ae.KubernetesGroups
-		e.CreatedAt = aws.ToTime(ae.CreatedAt)
-	}
-	e.Policies = policies
-	return e, nil
 }
 
 // Identity is what STS GetCallerIdentity answers.

@@ -7,7 +7,6 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -21,11 +20,11 @@ import (
 	"github.com/eksaccess/kubectl-eksaccess/pkg/kube"
 )
 
-// Authentication modes of an EKS cluster.
+// Authentication modes of an EKS cluster (short names for accessentry's).
 const (
-	modeConfigMap       = "CONFIG_MAP"
-	modeAPIAndConfigMap = "API_AND_CONFIG_MAP"
-	modeAPI             = "API"
+	modeConfigMap       = accessentry.ModeConfigMap
+	modeAPIAndConfigMap = accessentry.ModeAPIAndConfigMap
+	modeAPI             = accessentry.ModeAPI
 )
 
 // clusterTarget finds the EKS cluster behind the current context and the
@@ -283,12 +282,6 @@ func (l *iamLookup) principalARN(ctx context.Context, kind, name string) (string
 	l.seen[k] = v
 	return v, nil
 }
-
-// modeSwitchPoll and modeSwitchTimeout bound the wait for a mode switch.
-var (
-	modeSwitchPoll    = 10 * time.Second
-	modeSwitchTimeout = 15 * time.Minute
-)
 
 // entriesByPrincipal indexes access entries by principal key.
 func entriesByPrincipal(entries []accessentry.Entry) map[string]*accessentry.Entry {

@@ -277,18 +277,10 @@ func (o *MigrateOptions) stopped(done int, plan accessentry.Plan, err error) err
 // its progress on stderr. Its errors are one line: the update's own errors
 // when it failed, its ID and the command to follow it when the wait ended.
 func (o *MigrateOptions) switchMode(ctx context.Context, cl *eksCluster, mode string) error {
-	up, ok := cl.API.(awsapi.ClusterUpdater)
-	if !ok {
-		// A client without DescribeUpdate: watch the mode instead.
-		if err := awsapi.SetAuthenticationMode(ctx, cl.API, cl.Name, mode, modeSwitchPoll, o.WaitTimeout); err != nil {
-			return awsError(err, cl.Profile)
-		}
-		return nil
-	}
 	wait := awsapi.UpdateWait{Timeout: o.WaitTimeout, Progress: func(id, status string, elapsed time.Duration) {
 		fmt.Fprintf(o.ErrOut, "Update %s (authenticationMode %s): %s, %s elapsed\n", id, mode, status, elapsed)
 	}}
-	id, err := awsapi.SwitchAuthenticationMode(ctx, up, cl.Name, mode, wait)
+	id, err := awsapi.SwitchAuthenticationMode(ctx, cl.API, cl.Name, mode, wait)
 	var failed *awsapi.UpdateFailedError
 	var timeout *awsapi.UpdateTimeoutError
 	switch {
