@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth/internal/yamltext"
 )
 
 // FuzzEdit checks the promise of Apply on any document the parser loads:
@@ -172,9 +174,9 @@ func FuzzEdit(f *testing.F) {
 		// A flow-style key edited in place: every other item keeps its
 		// bytes, in order, in the new text.
 		inPlaceFlow := false
-		if d, err := analyze(data[res.Key]); err == nil && d.flow && !flowRewrite && !res.Created && len(d.seq.Content) > 0 {
+		if d, err := yamltext.Read(data[res.Key]); err == nil && d.Flow && !flowRewrite && !res.Created && len(d.Seq.Content) > 0 {
 			inPlaceFlow = true
-			if _, _, items, ok := d.flowSpans(d.seq); ok {
+			if _, _, items, ok := d.FlowSpans(d.Seq); ok {
 				o, n := data[res.Key], res.Data[res.Key]
 				at := 0
 				for i, it := range items {

@@ -8,6 +8,8 @@ import (
 	yamlv2 "go.yaml.in/yaml/v2"
 	yamlv3 "go.yaml.in/yaml/v3"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+
+	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth/internal/yamltext"
 )
 
 // TestEditScalarRoundTrip checks that every scalar the engine writes reads
@@ -24,8 +26,8 @@ func TestEditScalarRoundTrip(t *testing.T) {
 		"\u00a0nbsp", "c1\u0080", "\ufffe", "tab\there", "é", "日本",
 	}
 	for _, v := range values {
-		for _, q := range []quote{qPlain, qSingle, qDouble} {
-			text := "k: " + scalar(v, q) + "\n"
+		for _, q := range []yamltext.Quote{yamltext.Plain, yamltext.Single, yamltext.Double} {
+			text := "k: " + yamltext.Scalar(v, q) + "\n"
 			var m2 map[string]string
 			if err := yamlv2.Unmarshal([]byte(text), &m2); err != nil || m2["k"] != v {
 				t.Errorf("yaml.v2 reads %q as %q (err %v), want %q", text, m2["k"], err, v)

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	yamlv3 "go.yaml.in/yaml/v3"
+
+	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth/internal/yamltext"
 )
 
 // -update-edit rewrites testdata/edit/*.golden. It has its own name because
@@ -300,8 +302,8 @@ func editSameData(a, b map[string]string) bool {
 // editLineTexts splits a value into lines, each with its line break.
 func editLineTexts(s string) []string {
 	var out []string
-	for _, l := range splitLines(s) {
-		out = append(out, s[l.start:l.next])
+	for _, l := range yamltext.SplitLines(s) {
+		out = append(out, s[l.Start:l.Next])
 	}
 	return out
 }
