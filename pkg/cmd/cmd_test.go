@@ -81,7 +81,7 @@ func TestVersion(t *testing.T) {
 	if r := run(t, "", "version"); !strings.HasPrefix(r.stdout, "kubectl-eksaccess "+version) {
 		t.Errorf("plain version = %q", r.stdout)
 	}
-	if r := run(t, "", "version", "-o", "table"); r.code != 1 || !strings.Contains(r.stderr, `unknown output format "table"`) {
+	if r := run(t, "", "version", "-o", "xml"); r.code != 1 || !strings.Contains(r.stderr, `unknown output format "xml"`) {
 		t.Errorf("bad -o accepted: %+v", r)
 	}
 }

@@ -29,7 +29,7 @@ type ListOptions struct {
 	Fleet   fleetFlags
 
 	ARN       string
-	Output    string
+	Print     *printFlags
 	NoHeaders bool
 
 	principal *awsauth.Principal
@@ -47,7 +47,7 @@ type listView struct {
 
 // NewCmdList builds `kubectl eksaccess list`.
 func NewCmdList(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &ListOptions{IOStreams: streams, Source: awsAuthSource{configFlags: flags, in: streams.In}, Cluster: clusterTarget{configFlags: flags}, Fleet: fleetFlags{configFlags: flags}}
+	o := &ListOptions{IOStreams: streams, Source: awsAuthSource{configFlags: flags, in: streams.In}, Cluster: clusterTarget{configFlags: flags}, Fleet: fleetFlags{configFlags: flags}, Print: newPrintFlags(outputWide, outputName)}
 	cmd := &cobra.Command{
 		Use:   "list [--arn ARN] [-f FILE]",
 		Short: "List every aws-auth mapping and EKS access entry, and which one applies",
@@ -87,20 +87,20 @@ and cluster). A context that cannot be read is a row with its error
 	o.Cluster.addFlags(cmd)
 	o.Fleet.addFlags(cmd)
 	cmd.Flags().StringVar(&o.ARN, "arn", "", "Show only the entry the authenticator applies to this caller ARN (user, role, or sts assumed-role session)")
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: wide, json, yaml or name (TYPE/ARN, one per line)")
+	o.Print.addFlags(cmd)
 	cmd.Flags().BoolVar(&o.NoHeaders, "no-headers", false, "Don't print headers")
 	return cmd
 }
 
 // Validate checks the flags; it does no I/O.
 func (o *ListOptions) Validate() error {
-	if err := validateOutput(o.Output, "wide", "json", "yaml", "name"); err != nil {
+	if err := o.Print.validate(); err != nil {
 		return err
 	}
 	if err := o.Fleet.validate(o.Source.Filename); err != nil {
 		return err
 	}
-	if o.Fleet.enabled() && o.Output == "name" {
+	if o.Fleet.enabled() && o.Print.format() == outputName {
 		return errors.New("-o name prints one source's entries, not several contexts': use -o json")
 	}
 	if o.Fleet.enabled() && o.Cluster.ClusterName != "" {
@@ -119,6 +119,9 @@ func (o *ListOptions) Validate() error {
 // Complete prepares the client, unless -f is given, a test set one, or
 // several contexts are read (each gets its own).
 func (o *ListOptions) Complete() error {
+	if err := o.Print.complete(); err != nil {
+		return err
+	}
 	if o.Fleet.enabled() {
 		return nil
 	}
@@ -178,13 +181,13 @@ func (o *ListOptions) read(ctx context.Context, src *awsAuthSource, target *clus
 
 // print writes one source's view in the format asked for.
 func (o *ListOptions) print(v *listView) error {
-	if o.Output == "json" || o.Output == "yaml" {
+	if !o.Print.human() {
 		if v.access != nil {
-			return output.Print(o.Out, o.Output, v.access)
+			return o.Print.print(o.Out, v.access)
 		}
-		return output.Print(o.Out, o.Output, v.mapping)
+		return o.Print.print(o.Out, v.mapping)
 	}
-	if o.Output == "name" {
+	if o.Print.format() == outputName {
 		if v.access == nil {
 			return output.Names(o.Out, v.mapping.Items)
 		}
@@ -207,7 +210,7 @@ func (o *ListOptions) print(v *listView) error {
 			}
 			return nil
 		}
-		return output.MappingTable(o.Out, v.mapping.Items, o.Output == "wide", o.NoHeaders)
+		return output.MappingTable(o.Out, v.mapping.Items, o.Print.wide(), o.NoHeaders)
 	}
 	if len(v.access.Items) == 0 {
 		if o.principal == nil {
@@ -215,7 +218,7 @@ func (o *ListOptions) print(v *listView) error {
 		}
 		return nil
 	}
-	return output.AccessTable(o.Out, v.access.Items, o.Output == "wide", o.NoHeaders)
+	return output.AccessTable(o.Out, v.access.Items, o.Print.wide(), o.NoHeaders)
 }
 
 // awsAuthRows picks the aws-auth entries to show and, with --arn, who the
@@ -245,7 +248,7 @@ func (o *ListOptions) awsAuthRows(m *awsauth.Map, where string, errOut io.Writer
 		}
 		if match.RenderErr != "" {
 			fmt.Fprintf(errOut, "Warning: the entry matches, but the authenticator refuses the caller (401): %s.\n", match.RenderErr)
-		} else if o.Output == "" || o.Output == "wide" {
+		} else if o.Print.tabular() {
 			fmt.Fprintf(errOut, "%s is authenticated as username %q with groups [%s].\n", o.ARN, match.Username, strings.Join(match.Groups, ", "))
 		}
 	}
@@ -279,7 +282,7 @@ func (o *ListOptions) combined(m *awsauth.Map, where string, cl *eksCluster, ent
 		entries = kept
 	}
 	rows, identity := o.awsAuthRows(m, where, errOut, entry == nil && cl.AWSAuth())
-	if o.principal != nil && (o.Output == "" || o.Output == "wide") {
+	if o.principal != nil && (o.Print.tabular()) {
 		switch {
 		case entry != nil:
 			ps := make([]string, len(entry.Policies))
@@ -401,7 +404,7 @@ func (o *ListOptions) runFleet(ctx context.Context) error {
 		target := &clusterTarget{Region: o.Cluster.Region, Profile: o.Cluster.Profile, configFlags: t.flags, NewClients: o.Cluster.NewClients}
 		var notes strings.Builder
 		v, err := o.read(ctx, src, target, &notes)
-		if err == nil && v.awsAuth && (o.Output == "" || o.Output == "wide") {
+		if err == nil && v.awsAuth && (o.Print.tabular()) {
 			o.keyWarnings(v.m, &notes)
 		}
 		return listFleetValue{v, notes.String()}, rec.wrap(err)
@@ -431,10 +434,10 @@ func (o *ListOptions) runFleet(ctx context.Context) error {
 		}
 		l.Contexts = append(l.Contexts, c)
 	}
-	if o.Output == "json" || o.Output == "yaml" {
-		err = output.Print(o.Out, o.Output, l)
+	if !o.Print.human() {
+		err = o.Print.print(o.Out, l)
 	} else {
-		err = output.FleetAccessTable(o.Out, l.Items, o.Output == "wide", o.NoHeaders)
+		err = output.FleetAccessTable(o.Out, l.Items, o.Print.wide(), o.NoHeaders)
 	}
 	if err != nil {
 		return err

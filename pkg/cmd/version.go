@@ -33,12 +33,12 @@ func moduleVersion() string {
 // VersionOptions are the options of `version`.
 type VersionOptions struct {
 	genericiooptions.IOStreams
-	Output string
+	Print *printFlags
 }
 
 // NewCmdVersion builds `kubectl eksaccess version`.
 func NewCmdVersion(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &VersionOptions{IOStreams: streams}
+	o := &VersionOptions{IOStreams: streams, Print: newPrintFlags()}
 	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the plugin's version",
@@ -47,23 +47,26 @@ func NewCmdVersion(streams genericiooptions.IOStreams) *cobra.Command {
 			if err := o.Validate(); err != nil {
 				return err
 			}
+			if err := o.Print.complete(); err != nil {
+				return err
+			}
 			return o.Run()
 		},
 	}
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml")
+	o.Print.addFlags(cmd)
 	return cmd
 }
 
 // Validate checks the flags.
 func (o *VersionOptions) Validate() error {
-	return validateOutput(o.Output, "json", "yaml")
+	return o.Print.validate()
 }
 
 // Run prints the version.
 func (o *VersionOptions) Run() error {
 	v := output.NewVersion(moduleVersion(), commit, date, runtime.Version(), runtime.GOOS+"/"+runtime.GOARCH)
-	if o.Output != "" {
-		return output.Print(o.Out, o.Output, v)
+	if !o.Print.human() {
+		return o.Print.print(o.Out, v)
 	}
 	fmt.Fprintf(o.Out, "kubectl-eksaccess %s", v.Version)
 	if v.Commit != "" {
