@@ -71,13 +71,9 @@ func DataKeyFor(k Kind) string {
 // path (aws-iam-authenticator pkg/arn.Canonicalize). Anything the
 // authenticator could never match is refused with the fix.
 func NormalizeTarget(arn string, node bool) (Change, []string, error) {
-	arn = strings.TrimSpace(arn)
-	if ValidAccountID(arn) {
-		return Change{}, nil, fmt.Errorf("%q is an account ID, not an ARN: to map every principal of an account use --account %s", arn, arn)
-	}
-	p, err := Canonicalize(arn)
+	arn, p, err := principalArg(arn, "to map every principal of an account use")
 	if err != nil {
-		return Change{}, nil, fmt.Errorf("%w: give an IAM user or role ARN such as arn:aws:iam::111122223333:role/NAME", err)
+		return Change{}, nil, err
 	}
 	a, _ := ParseARN(arn)
 	if !ValidAccountID(p.AccountID) {
@@ -128,17 +124,27 @@ func NormalizeTarget(arn string, node bool) (Change, []string, error) {
 	return c, notices, nil
 }
 
+// principalArg canonicalises an ARN given on the command line. An account
+// ID is refused with what --account does for the command (accountUse).
+func principalArg(arn, accountUse string) (string, Principal, error) {
+	arn = strings.TrimSpace(arn)
+	if ValidAccountID(arn) {
+		return "", Principal{}, fmt.Errorf("%q is an account ID, not an ARN: %s --account %s", arn, accountUse, arn)
+	}
+	p, err := Canonicalize(arn)
+	if err != nil {
+		return "", Principal{}, fmt.Errorf("%w: give an IAM user or role ARN such as arn:aws:iam::111122223333:role/NAME", err)
+	}
+	return arn, p, nil
+}
+
 // NormalizeRemove turns an ARN given to remove into a remove Change. An STS
 // assumed-role ARN becomes its role ARN; a role path is kept, since the entry
 // to remove may be written with it (Apply also tries it without the path).
 func NormalizeRemove(arn string) (Change, []string, error) {
-	arn = strings.TrimSpace(arn)
-	if ValidAccountID(arn) {
-		return Change{}, nil, fmt.Errorf("%q is an account ID, not an ARN: to remove an account use --account %s", arn, arn)
-	}
-	p, err := Canonicalize(arn)
+	arn, p, err := principalArg(arn, "to remove an account use")
 	if err != nil {
-		return Change{}, nil, fmt.Errorf("%w: give an IAM user or role ARN such as arn:aws:iam::111122223333:role/NAME", err)
+		return Change{}, nil, err
 	}
 	c := Change{Op: OpRemove, Kind: KindRole, ARN: p.Canonical}
 	var notices []string

@@ -117,6 +117,30 @@ func CheckNotWorse(before, after map[string]string, c Change) error {
 // CheckNotWorseParsed is CheckNotWorse with both documents already parsed
 // (pb = Parse(before), pa = Parse(after)).
 func CheckNotWorseParsed(before, after map[string]string, pb, pa *Map, c Change) error {
+	if err := checkKeys(before, after, pb, pa, c); err != nil {
+		return err
+	}
+	if err := checkOthers(pb, pa, c); err != nil {
+		return err
+	}
+	if c.Force && pa.Key(DataKeyFor(c.Kind)).Err != "" {
+		// A forced edit of a key that stays broken: nothing loads from it,
+		// so there is no target to check.
+		return nil
+	}
+	if c.Op == OpRemove {
+		// Revoked means no entry is left that maps the principal.
+		if left := removeTargets(pa, c); len(left) > 0 {
+			return fmt.Errorf("aws-auth %s: %s (%s) would still map %s: refusing to write a remove that does not revoke it; remove that entry too", left[0].Key, left[0].where(), left[0].ARN, c.ARN)
+		}
+		return nil
+	}
+	return checkTarget(pb, pa, c)
+}
+
+// checkKeys refuses to edit a key that is broken today (without c.Force),
+// or to break one that loads.
+func checkKeys(before, after map[string]string, pb, pa *Map, c Change) error {
 	for _, key := range DataKeys {
 		sb, sa := pb.Key(key), pa.Key(key)
 		edited := before[key] != after[key]
@@ -131,6 +155,12 @@ func CheckNotWorseParsed(before, after map[string]string, pb, pa *Map, c Change)
 			return fmt.Errorf("aws-auth %s: %s%s: the change would drop every entry of %s: refusing to write; fix the change or run 'kubectl eksaccess lint' on the result", key, where, yamltext.OneLine(sa.Err), key)
 		}
 	}
+	return nil
+}
+
+// checkOthers refuses a result in which an entry that loaded before, other
+// than what c is about, no longer loads the same.
+func checkOthers(pb, pa *Map, c Change) error {
 	bare := pathlessRole(c.ARN)
 	isTarget := func(e *Entry) bool {
 		if c.Op == OpRemove {
@@ -157,18 +187,13 @@ func CheckNotWorseParsed(before, after map[string]string, pb, pa *Map, c Change)
 		}
 		count[fp]--
 	}
-	if c.Force && pa.Key(DataKeyFor(c.Kind)).Err != "" {
-		// A forced edit of a key that stays broken: nothing loads from it,
-		// so there is no target to check.
-		return nil
-	}
-	if c.Op == OpRemove {
-		// Revoked means no entry is left that maps the principal.
-		if left := removeTargets(pa, c); len(left) > 0 {
-			return fmt.Errorf("aws-auth %s: %s (%s) would still map %s: refusing to write a remove that does not revoke it; remove that entry too", left[0].Key, left[0].where(), left[0].ARN, c.ARN)
-		}
-		return nil
-	}
+	return nil
+}
+
+// checkTarget refuses an add whose entry would not load, would never
+// match, would be shadowed or copied, or would not apply with the username
+// and groups asked.
+func checkTarget(pb, pa *Map, c Change) error {
 	tb, winBefore := targets(pb, c)
 	ta, win := targets(pa, c)
 	if win == nil {

@@ -19,11 +19,7 @@ func (d *Doc) flowAppend(w Item) []Candidate {
 			parts = append(parts, `"username": `+doubleQuote(w.Username))
 		}
 		if len(w.Groups) > 0 {
-			gs := make([]string, len(w.Groups))
-			for i, g := range w.Groups {
-				gs[i] = doubleQuote(g)
-			}
-			parts = append(parts, `"groups": [`+strings.Join(gs, ", ")+`]`)
+			parts = append(parts, `"groups": [`+strings.Join(scalars(w.Groups, Double), ", ")+`]`)
 		}
 		item = "{" + strings.Join(parts, ", ") + "}"
 	}
@@ -324,36 +320,10 @@ func (d *Doc) flowUpdate(item *yamlv3.Node, w Item, set Fields) (Candidate, bool
 	}
 	keyQ := quoteOf(item.Content[0])
 	valQ := keyQ
-	find := func(field string) int {
-		at := -1
-		for i := 0; i+1 < len(item.Content); i += 2 {
-			if Field(item.Content[i].Value) == field && item.Content[i].Kind == yamlv3.ScalarNode {
-				if at >= 0 {
-					at = -2 // written twice: leave it to the block rewrite
-				} else {
-					at = i
-				}
-			}
-		}
-		return at
-	}
 	var rs []repl
 	var added []string
-	valueSpan := func(i int) (int, int, bool) {
-		v := item.Content[i+1]
-		from := d.offset(v.Line-1, v.Column)
-		if v.Kind == yamlv3.ScalarNode {
-			if isEmptyNode(v) {
-				return 0, 0, false
-			}
-			end, ok := d.scalarEnd(v)
-			return from, end, ok
-		}
-		end, _, ok := flowItems(d.src, from)
-		return from, end, ok
-	}
 	if set.Username {
-		switch i := find("username"); {
+		switch i := flowField(item, "username"); {
 		case i == -2:
 			return Candidate{}, false
 		case i < 0:
@@ -361,7 +331,7 @@ func (d *Doc) flowUpdate(item *yamlv3.Node, w Item, set Fields) (Candidate, bool
 				added = append(added, keyText("username", keyQ)+": "+Scalar(w.Username, valQ))
 			}
 		default:
-			from, to, ok := valueSpan(i)
+			from, to, ok := d.flowValue(item.Content[i+1])
 			if !ok {
 				return Candidate{}, false
 			}
@@ -373,29 +343,21 @@ func (d *Doc) flowUpdate(item *yamlv3.Node, w Item, set Fields) (Candidate, bool
 		}
 	}
 	if set.Groups {
-		switch i := find("groups"); {
+		switch i := flowField(item, "groups"); {
 		case i == -2:
 			return Candidate{}, false
 		case i < 0:
-			gs := make([]string, len(w.Groups))
-			for j, g := range w.Groups {
-				gs[j] = Scalar(g, valQ)
-			}
-			added = append(added, keyText("groups", keyQ)+": ["+strings.Join(gs, ", ")+"]")
+			added = append(added, keyText("groups", keyQ)+": ["+strings.Join(scalars(w.Groups, valQ), ", ")+"]")
 		default:
 			if r, ok := d.flowGroupRepls(item.Content[i+1], w.Groups, valQ); ok {
 				rs = append(rs, r...)
 				break
 			}
-			from, to, ok := valueSpan(i)
+			from, to, ok := d.flowValue(item.Content[i+1])
 			if !ok {
 				return Candidate{}, false
 			}
-			gs := make([]string, len(w.Groups))
-			for j, g := range w.Groups {
-				gs[j] = Scalar(g, valQ)
-			}
-			rs = append(rs, repl{from, to, "[" + strings.Join(gs, ", ") + "]"})
+			rs = append(rs, repl{from, to, "[" + strings.Join(scalars(w.Groups, valQ), ", ") + "]"})
 		}
 	}
 	if len(added) > 0 {
@@ -405,4 +367,36 @@ func (d *Doc) flowUpdate(item *yamlv3.Node, w Item, set Fields) (Candidate, bool
 	c, ok := d.spliceRepls(rs)
 	c.How = InFlow
 	return c, ok
+}
+
+// flowField returns the index in item.Content of the key that names field,
+// -1 when there is none, -2 when it is written twice (left to the block
+// rewrite).
+func flowField(item *yamlv3.Node, field string) int {
+	at := -1
+	for i := 0; i+1 < len(item.Content); i += 2 {
+		if Field(item.Content[i].Value) == field && item.Content[i].Kind == yamlv3.ScalarNode {
+			if at >= 0 {
+				at = -2
+			} else {
+				at = i
+			}
+		}
+	}
+	return at
+}
+
+// flowValue returns the byte extent of a value inside a flow mapping: a
+// scalar on one line, or a flow collection.
+func (d *Doc) flowValue(v *yamlv3.Node) (from, end int, ok bool) {
+	from = d.offset(v.Line-1, v.Column)
+	if v.Kind == yamlv3.ScalarNode {
+		if isEmptyNode(v) {
+			return 0, 0, false
+		}
+		end, ok := d.scalarEnd(v)
+		return from, end, ok
+	}
+	end, _, ok = flowItems(d.src, from)
+	return from, end, ok
 }

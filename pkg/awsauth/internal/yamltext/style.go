@@ -120,18 +120,7 @@ func (d *Doc) learnStyle(arnKey string) itemStyle {
 		case "username":
 			st.userQ = quoteOf(v)
 		case "groups":
-			if v.Kind == yamlv3.SequenceNode {
-				st.groupFlow = v.Style&yamlv3.FlowStyle != 0
-				if len(v.Content) > 0 {
-					st.groupQ = quoteOf(v.Content[0])
-				}
-				if !st.groupFlow && v.Column-1 >= st.keyCol {
-					st.groupDash = v.Column - 1 - st.keyCol
-					if len(v.Content) > 0 && v.Content[0].Line == v.Line && v.Content[0].Column > v.Column+1 {
-						st.groupGap = v.Content[0].Column - v.Column - 1
-					}
-				}
-			}
+			st.learnGroups(v, st.keyCol)
 		}
 	}
 	// A field the template lacks goes right after the one it follows by
@@ -147,6 +136,24 @@ func (d *Doc) learnStyle(arnKey string) itemStyle {
 		st.order = slices.Insert(st.order, at, f)
 	}
 	return st
+}
+
+// learnGroups learns how the groups value v of an item whose keys are at
+// column keyCol is written, when it is a list.
+func (st *itemStyle) learnGroups(v *yamlv3.Node, keyCol int) {
+	if v.Kind != yamlv3.SequenceNode {
+		return
+	}
+	st.groupFlow = v.Style&yamlv3.FlowStyle != 0
+	if len(v.Content) > 0 {
+		st.groupQ = quoteOf(v.Content[0])
+	}
+	if !st.groupFlow && v.Column-1 >= keyCol {
+		st.groupDash = v.Column - 1 - keyCol
+		if len(v.Content) > 0 && v.Content[0].Line == v.Line && v.Content[0].Column > v.Column+1 {
+			st.groupGap = v.Content[0].Column - v.Column - 1
+		}
+	}
 }
 
 // usableTemplate reports whether an item can show how new items are
@@ -186,6 +193,15 @@ func Scalar(s string, q Quote) string {
 		return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 	}
 	return doubleQuote(s)
+}
+
+// scalars writes each value with Scalar.
+func scalars(ss []string, q Quote) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = Scalar(s, q)
+	}
+	return out
 }
 
 // needsEscape reports whether a character cannot be written raw in a YAML
@@ -272,11 +288,7 @@ func renderItem(st itemStyle, w Item) []string {
 // their full indentation, the first line none.
 func renderGroups(k string, groups []string, st itemStyle, keyCol int) []string {
 	if st.groupFlow {
-		items := make([]string, len(groups))
-		for i, g := range groups {
-			items[i] = Scalar(g, st.groupQ)
-		}
-		return []string{k + " [" + strings.Join(items, ", ") + "]"}
+		return []string{k + " [" + strings.Join(scalars(groups, st.groupQ), ", ") + "]"}
 	}
 	out := []string{k}
 	pad := strings.Repeat(" ", keyCol+st.groupDash) + "-" + strings.Repeat(" ", max(st.groupGap, 1))

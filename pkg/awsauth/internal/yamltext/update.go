@@ -15,161 +15,20 @@ type repl struct {
 // updateInPlace changes only the username value and the group lines of a
 // block-mapping item.
 func (d *Doc) updateInPlace(item *yamlv3.Node, sp span, style itemStyle, w Item, set Fields) (Candidate, bool) {
-	if item.Kind != yamlv3.MappingNode || item.Style&yamlv3.FlowStyle != 0 || len(item.Content) == 0 {
+	b, ok := d.blockItem(item, sp)
+	if !ok {
 		return Candidate{}, false
-	}
-	n := len(item.Content) / 2
-	keyLine := make([]int, n)
-	for i := 0; i < n; i++ {
-		k := item.Content[2*i]
-		if k.Kind != yamlv3.ScalarNode || k.Line-1 > sp.end || i > 0 && k.Line <= item.Content[2*i-2].Line {
-			return Candidate{}, false
-		}
-		keyLine[i] = k.Line - 1
-	}
-	keyCol := item.Content[0].Column - 1
-	keyQ := quoteOf(item.Content[0])
-	// lineStartOK: a key that starts its line, so its lines can be deleted.
-	lineStartOK := func(i int) bool {
-		k := item.Content[2*i]
-		off := d.offset(k.Line-1, k.Column)
-		return strings.TrimLeft(d.src[d.lines[k.Line-1].Start:off], " ") == "" && i > 0
-	}
-	chunkDel := func(i int) (repl, bool) {
-		if !lineStartOK(i) {
-			return repl{}, false
-		}
-		last := sp.end
-		if i+1 < n {
-			last = keyLine[i+1] - 1
-		}
-		return repl{d.lines[keyLine[i]].Start, d.lines[last].Next, ""}, true
-	}
-	// valueRepl replaces a pair's value (from just after "key:" to the end
-	// of the value) with text, keeping what follows.
-	valueRepl := func(i int, text string) (repl, bool) {
-		k, v := item.Content[2*i], item.Content[2*i+1]
-		kEnd, ok := d.scalarEnd(k)
-		if !ok {
-			return repl{}, false
-		}
-		colon := strings.IndexByte(d.src[kEnd:d.lines[k.Line-1].End], ':')
-		if colon < 0 {
-			return repl{}, false
-		}
-		from := kEnd + colon + 1
-		last := sp.end
-		if i+1 < n {
-			last = keyLine[i+1] - 1
-		}
-		to := d.lines[last].End
-		if v.Kind == yamlv3.ScalarNode && !isEmptyNode(v) && v.Line == k.Line && !strings.HasPrefix(text, d.eol) {
-			if end, ok := d.scalarEnd(v); ok {
-				return repl{d.offset(v.Line-1, v.Column), end, strings.TrimPrefix(text, " ")}, true
-			}
-		}
-		if !d.multiline(v) && (v.Kind != yamlv3.ScalarNode || !isEmptyNode(v)) {
-			to = d.lines[lastLine(v)].End
-		} else if !d.multiline(v) {
-			// an empty value: it ends with the key's line
-			to = d.lines[k.Line-1].End
-			if c := strings.Index(d.src[from:to], "#"); c >= 0 {
-				to = from + c
-				text += " "
-			}
-		}
-		return repl{from, to, text}, true
 	}
 	var rs []repl
 	var tail []string // lines to add at the end of the item
-	// dropKeys deletes the pairs at is: later copies of a key written twice.
-	dropKeys := func(is []int) bool {
-		for _, i := range is {
-			r, ok := chunkDel(i)
-			if !ok {
-				return false
-			}
-			rs = append(rs, r)
-		}
-		return true
-	}
-	indent := strings.Repeat(" ", keyCol)
-	find := func(field string) []int {
-		var is []int
-		for i := 0; i < n; i++ {
-			if Field(item.Content[2*i].Value) == field && (field != "arn") {
-				is = append(is, i)
-			}
-		}
-		return is
-	}
 	if set.Username {
-		is := find("username")
-		q := style.userQ
-		if len(is) > 0 {
-			if v := item.Content[2*is[0]+1]; v.Kind == yamlv3.ScalarNode && !isEmptyNode(v) {
-				q = quoteOf(v)
-			}
-			r, ok := valueRepl(is[0], " "+Scalar(w.Username, q))
-			if !ok {
-				return Candidate{}, false
-			}
-			rs = append(rs, r)
-			if !dropKeys(is[1:]) {
-				return Candidate{}, false
-			}
-		} else if w.Username != "" {
-			tail = append(tail, indent+keyText("username", keyQ)+": "+Scalar(w.Username, q))
+		if rs, tail, ok = b.setUsername(rs, tail, w.Username, style.userQ); !ok {
+			return Candidate{}, false
 		}
 	}
 	if set.Groups {
-		is := find("groups")
-		gs := style
-		if len(is) == 0 {
-			lines := renderGroups(keyText("groups", keyQ)+":", w.Groups, gs, keyCol)
-			lines[0] = indent + lines[0]
-			tail = append(tail, lines...)
-		} else {
-			i := is[0]
-			v := item.Content[2*i+1]
-			done := false
-			if v.Kind == yamlv3.SequenceNode && v.Style&yamlv3.FlowStyle == 0 && len(v.Content) > 0 {
-				if r, ok := d.groupLines(v, w.Groups); ok {
-					rs = append(rs, r...)
-					done = true
-				}
-			}
-			if r, ok := d.flowGroupRepls(v, w.Groups, style.groupQ); ok && !done {
-				rs = append(rs, r...)
-				done = true
-			}
-			if !done {
-				if v.Kind == yamlv3.SequenceNode {
-					gs.groupFlow = v.Style&yamlv3.FlowStyle != 0
-					if len(v.Content) > 0 {
-						gs.groupQ = quoteOf(v.Content[0])
-					}
-					if !gs.groupFlow && v.Column-1 >= keyCol {
-						gs.groupDash = v.Column - 1 - keyCol
-						if len(v.Content) > 0 && v.Content[0].Line == v.Line && v.Content[0].Column > v.Column+1 {
-							gs.groupGap = v.Content[0].Column - v.Column - 1
-						}
-					}
-				}
-				lines := renderGroups("", w.Groups, gs, keyCol)
-				text := strings.Join(lines, d.eol)
-				if !gs.groupFlow {
-					text = d.eol + strings.Join(lines[1:], d.eol)
-				}
-				r, ok := valueRepl(i, text)
-				if !ok {
-					return Candidate{}, false
-				}
-				rs = append(rs, r)
-			}
-			if !dropKeys(is[1:]) {
-				return Candidate{}, false
-			}
+		if rs, tail, ok = b.setGroups(rs, tail, w.Groups, style); !ok {
+			return Candidate{}, false
 		}
 	}
 	if len(tail) > 0 {
@@ -184,6 +43,160 @@ func (d *Doc) updateInPlace(item *yamlv3.Node, sp span, style itemStyle, w Item,
 		return Candidate{}, false
 	}
 	return d.applyRepls(rs, sp)
+}
+
+// blockPairs is a block-mapping item whose keys each start a line of its
+// span, so that a pair's lines can be replaced or deleted on their own.
+type blockPairs struct {
+	d       *Doc
+	item    *yamlv3.Node
+	sp      span
+	n       int   // pairs
+	keyLine []int // 0-based line of each key
+	keyCol  int
+	keyQ    Quote
+}
+
+func (d *Doc) blockItem(item *yamlv3.Node, sp span) (*blockPairs, bool) {
+	if item.Kind != yamlv3.MappingNode || item.Style&yamlv3.FlowStyle != 0 || len(item.Content) == 0 {
+		return nil, false
+	}
+	n := len(item.Content) / 2
+	keyLine := make([]int, n)
+	for i := 0; i < n; i++ {
+		k := item.Content[2*i]
+		if k.Kind != yamlv3.ScalarNode || k.Line-1 > sp.end || i > 0 && k.Line <= item.Content[2*i-2].Line {
+			return nil, false
+		}
+		keyLine[i] = k.Line - 1
+	}
+	return &blockPairs{d: d, item: item, sp: sp, n: n, keyLine: keyLine, keyCol: item.Content[0].Column - 1, keyQ: quoteOf(item.Content[0])}, true
+}
+
+// lastLine returns the last line of pair i: the line before the next key,
+// or the end of the item.
+func (b *blockPairs) lastLine(i int) int {
+	if i+1 < b.n {
+		return b.keyLine[i+1] - 1
+	}
+	return b.sp.end
+}
+
+// find returns the pairs whose key names field (never the ARN).
+func (b *blockPairs) find(field string) []int {
+	var is []int
+	for i := 0; i < b.n; i++ {
+		if Field(b.item.Content[2*i].Value) == field && (field != "arn") {
+			is = append(is, i)
+		}
+	}
+	return is
+}
+
+// drop deletes the lines of the pairs at is (later copies of a key written
+// twice); only a key that starts its line, and not the first, can go.
+func (b *blockPairs) drop(rs []repl, is []int) ([]repl, bool) {
+	d := b.d
+	for _, i := range is {
+		k := b.item.Content[2*i]
+		off := d.offset(k.Line-1, k.Column)
+		if strings.TrimLeft(d.src[d.lines[k.Line-1].Start:off], " ") != "" || i == 0 {
+			return nil, false
+		}
+		rs = append(rs, repl{d.lines[b.keyLine[i]].Start, d.lines[b.lastLine(i)].Next, ""})
+	}
+	return rs, true
+}
+
+// value replaces pair i's value (from just after "key:" to the end of the
+// value) with text, keeping what follows.
+func (b *blockPairs) value(i int, text string) (repl, bool) {
+	d := b.d
+	k, v := b.item.Content[2*i], b.item.Content[2*i+1]
+	kEnd, ok := d.scalarEnd(k)
+	if !ok {
+		return repl{}, false
+	}
+	colon := strings.IndexByte(d.src[kEnd:d.lines[k.Line-1].End], ':')
+	if colon < 0 {
+		return repl{}, false
+	}
+	from := kEnd + colon + 1
+	to := d.lines[b.lastLine(i)].End
+	if v.Kind == yamlv3.ScalarNode && !isEmptyNode(v) && v.Line == k.Line && !strings.HasPrefix(text, d.eol) {
+		if end, ok := d.scalarEnd(v); ok {
+			return repl{d.offset(v.Line-1, v.Column), end, strings.TrimPrefix(text, " ")}, true
+		}
+	}
+	if !d.multiline(v) && (v.Kind != yamlv3.ScalarNode || !isEmptyNode(v)) {
+		to = d.lines[lastLine(v)].End
+	} else if !d.multiline(v) {
+		// an empty value: it ends with the key's line
+		to = d.lines[k.Line-1].End
+		if c := strings.Index(d.src[from:to], "#"); c >= 0 {
+			to = from + c
+			text += " "
+		}
+	}
+	return repl{from, to, text}, true
+}
+
+// setUsername replaces the username value (in its own quoting), or adds a
+// username line to tail when the item has none.
+func (b *blockPairs) setUsername(rs []repl, tail []string, username string, q Quote) ([]repl, []string, bool) {
+	is := b.find("username")
+	if len(is) == 0 {
+		if username != "" {
+			tail = append(tail, strings.Repeat(" ", b.keyCol)+keyText("username", b.keyQ)+": "+Scalar(username, q))
+		}
+		return rs, tail, true
+	}
+	if v := b.item.Content[2*is[0]+1]; v.Kind == yamlv3.ScalarNode && !isEmptyNode(v) {
+		q = quoteOf(v)
+	}
+	r, ok := b.value(is[0], " "+Scalar(username, q))
+	if !ok {
+		return nil, nil, false
+	}
+	rs, ok = b.drop(append(rs, r), is[1:])
+	return rs, tail, ok
+}
+
+// setGroups rewrites the groups: line by line in a block list, inside a
+// flow list, else the whole value; or adds groups lines to tail when the
+// item has none.
+func (b *blockPairs) setGroups(rs []repl, tail []string, groups []string, style itemStyle) ([]repl, []string, bool) {
+	d := b.d
+	is := b.find("groups")
+	if len(is) == 0 {
+		lines := renderGroups(keyText("groups", b.keyQ)+":", groups, style, b.keyCol)
+		lines[0] = strings.Repeat(" ", b.keyCol) + lines[0]
+		return rs, append(tail, lines...), true
+	}
+	v := b.item.Content[2*is[0]+1]
+	if v.Kind == yamlv3.SequenceNode && v.Style&yamlv3.FlowStyle == 0 && len(v.Content) > 0 {
+		if r, ok := d.groupLines(v, groups); ok {
+			rs, ok = b.drop(append(rs, r...), is[1:])
+			return rs, tail, ok
+		}
+	}
+	if r, ok := d.flowGroupRepls(v, groups, style.groupQ); ok {
+		rs, ok = b.drop(append(rs, r...), is[1:])
+		return rs, tail, ok
+	}
+	gs := style
+	gs.learnGroups(v, b.keyCol)
+	lines := renderGroups("", groups, gs, b.keyCol)
+	text := strings.Join(lines, d.eol)
+	if !gs.groupFlow {
+		text = d.eol + strings.Join(lines[1:], d.eol)
+	}
+	r, ok := b.value(is[0], text)
+	if !ok {
+		return nil, nil, false
+	}
+	rs, ok = b.drop(append(rs, r), is[1:])
+	return rs, tail, ok
 }
 
 // groupLines edits a block list of groups line by line: deletes the lines of
