@@ -8,15 +8,17 @@ import (
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
 )
 
+var clusterAdmin = PolicyARN("aws", ClusterAdminPolicyName)
+
 func TestExpandPolicy(t *testing.T) {
 	for in, want := range map[string]string{
-		"AmazonEKSClusterAdminPolicy":                 ClusterAdminPolicy,
-		"amazoneksviewpolicy":                         PolicyARNPrefix + "AmazonEKSViewPolicy",
-		PolicyARNPrefix + "AmazonEKSEditPolicy":       PolicyARNPrefix + "AmazonEKSEditPolicy",
+		"AmazonEKSClusterAdminPolicy":                 clusterAdmin,
+		"amazoneksviewpolicy":                         PolicyARN("aws", "AmazonEKSViewPolicy"),
+		PolicyARN("aws", "AmazonEKSEditPolicy"):       PolicyARN("aws", "AmazonEKSEditPolicy"),
 		"arn:aws:iam::aws:policy/AdministratorAccess": "",
 		"": "",
 	} {
-		got, err := ExpandPolicy(in)
+		got, err := ExpandPolicy("", in)
 		if got != want || (want == "") != (err != nil) {
 			t.Errorf("ExpandPolicy(%q) = %q, %v; want %q", in, got, err, want)
 		}
@@ -25,10 +27,10 @@ func TestExpandPolicy(t *testing.T) {
 
 func TestDiffAndRender(t *testing.T) {
 	before := &Entry{PrincipalARN: "arn:aws:iam::1:role/a/R", Type: TypeStandard, Username: "r", Groups: []string{"dev"},
-		Policies: []Policy{{ARN: PolicyARNPrefix + "AmazonEKSViewPolicy", Scope: ScopeCluster}}}
+		Policies: []Policy{{ARN: PolicyARN("aws", "AmazonEKSViewPolicy"), Scope: ScopeCluster}}}
 	after := before.Clone()
-	after.SetPolicy(Policy{ARN: PolicyARNPrefix + "AmazonEKSViewPolicy", Scope: ScopeNamespace, Namespaces: []string{"b", "a"}})
-	after.SetPolicy(Policy{ARN: ClusterAdminPolicy, Scope: ScopeCluster})
+	after.SetPolicy(Policy{ARN: PolicyARN("aws", "AmazonEKSViewPolicy"), Scope: ScopeNamespace, Namespaces: []string{"b", "a"}})
+	after.SetPolicy(Policy{ARN: clusterAdmin, Scope: ScopeCluster})
 	ch, err := Diff(before, &after)
 	if err != nil || ch.Update || len(ch.Associate) != 2 || len(ch.Disassociate) != 0 {
 		t.Fatalf("Diff = %+v, %v", ch, err)
@@ -50,7 +52,7 @@ func TestDiffAndRender(t *testing.T) {
 			t.Errorf("Render lacks %q:\n%s", want, r)
 		}
 	}
-	if err := CheckGroups([]string{"system:masters"}); err == nil || !strings.Contains(err.Error(), "AmazonEKSClusterAdminPolicy") {
+	if err := CheckGroups([]string{"system:masters"}, TypeStandard); err == nil || !strings.Contains(err.Error(), "AmazonEKSClusterAdminPolicy") {
 		t.Errorf("system:masters: %v", err)
 	}
 }
@@ -117,7 +119,7 @@ func TestPlanMigration(t *testing.T) {
 		steps[s.Entry.PrincipalARN] = s
 	}
 	admin := steps["arn:aws:iam::111122223333:role/Admin"]
-	if admin.Entry.Username != "admin:{{SessionName}}" || len(admin.Entry.Policies) != 1 || admin.Entry.Policies[0].ARN != ClusterAdminPolicy || strings.Join(admin.Entry.Groups, ",") != "auditors" || admin.Action != ActionCreate {
+	if admin.Entry.Username != "admin:{{SessionName}}" || len(admin.Entry.Policies) != 1 || admin.Entry.Policies[0].ARN != clusterAdmin || strings.Join(admin.Entry.Groups, ",") != "auditors" || admin.Action != ActionCreate {
 		t.Errorf("the last Admin duplicate is not the one migrated: %+v", admin)
 	}
 	if s := steps["arn:aws:iam::111122223333:role/eks-node"]; s.Entry.Type != TypeEC2Linux || len(s.Entry.Groups) != 0 {
@@ -179,11 +181,11 @@ func TestPlanMigration(t *testing.T) {
 }
 
 func TestClusterAdmins(t *testing.T) {
-	admin := Policy{ARN: ClusterAdminPolicy, Scope: ScopeCluster}
+	admin := Policy{ARN: clusterAdmin, Scope: ScopeCluster}
 	entries := []Entry{
 		{PrincipalARN: "arn:aws:iam::111122223333:role/team/Admin", Type: TypeStandard, Policies: []Policy{admin}},
-		{PrincipalARN: "arn:aws:iam::111122223333:user/ns-admin", Policies: []Policy{{ARN: ClusterAdminPolicy, Scope: ScopeNamespace, Namespaces: []string{"dev"}}}},
-		{PrincipalARN: "arn:aws:iam::111122223333:user/viewer", Policies: []Policy{{ARN: PolicyARNPrefix + "AmazonEKSViewPolicy", Scope: ScopeCluster}}},
+		{PrincipalARN: "arn:aws:iam::111122223333:user/ns-admin", Policies: []Policy{{ARN: clusterAdmin, Scope: ScopeNamespace, Namespaces: []string{"dev"}}}},
+		{PrincipalARN: "arn:aws:iam::111122223333:user/viewer", Policies: []Policy{{ARN: PolicyARN("aws", "AmazonEKSViewPolicy"), Scope: ScopeCluster}}},
 		{PrincipalARN: "arn:aws:iam::111122223333:role/node", Type: TypeEC2Linux, Policies: []Policy{admin}},
 	}
 	var none *Entry

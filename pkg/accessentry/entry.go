@@ -5,57 +5,12 @@
 package accessentry
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 )
-
-// PolicyARNPrefix starts every EKS access policy ARN.
-const PolicyARNPrefix = "arn:aws:eks::aws:cluster-access-policy/"
-
-// ClusterAdminPolicy is what system:masters becomes in an access entry.
-const ClusterAdminPolicy = PolicyARNPrefix + "AmazonEKSClusterAdminPolicy"
-
-// KnownPolicies are the access policies EKS offers to people (nodes and
-// add-ons have more, which are accepted too).
-var KnownPolicies = []string{
-	"AmazonEKSAdminPolicy",
-	"AmazonEKSAdminViewPolicy",
-	"AmazonEKSClusterAdminPolicy",
-	"AmazonEKSEditPolicy",
-	"AmazonEKSViewPolicy",
-}
-
-// ExpandPolicy turns a policy name (AmazonEKSViewPolicy) or ARN into its
-// ARN. Known names are matched case-insensitively.
-func ExpandPolicy(name string) (string, error) {
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return "", errors.New("empty policy name: use e.g. AmazonEKSViewPolicy")
-	}
-	short := name
-	if strings.HasPrefix(name, "arn:") {
-		if !strings.HasPrefix(name, PolicyARNPrefix) {
-			return "", fmt.Errorf("policy %q is not an EKS access policy (those are %sNAME; IAM policies cannot be associated with an access entry)", name, PolicyARNPrefix)
-		}
-		short = strings.TrimPrefix(name, PolicyARNPrefix)
-	}
-	if short == "" || strings.ContainsAny(short, ":/ ") {
-		return "", fmt.Errorf("policy %q is not an access policy name: use one of %s", name, strings.Join(KnownPolicies, ", "))
-	}
-	for _, k := range KnownPolicies {
-		if strings.EqualFold(k, short) {
-			return PolicyARNPrefix + k, nil
-		}
-	}
-	return PolicyARNPrefix + short, nil
-}
-
-// ShortPolicy is the name of a policy ARN (AmazonEKSViewPolicy).
-func ShortPolicy(arn string) string { return strings.TrimPrefix(arn, PolicyARNPrefix) }
 
 // Policy is an access policy associated with an entry, and its scope.
 type Policy struct {
@@ -130,8 +85,12 @@ func (e *Entry) IsClusterAdmin() bool {
 	if e == nil || e.IsNode() {
 		return false
 	}
-	p, ok := e.Policy(ClusterAdminPolicy)
-	return ok && p.Scope == ScopeCluster
+	for _, p := range e.Policies {
+		if ShortPolicy(p.ARN) == ClusterAdminPolicyName && p.Scope == ScopeCluster {
+			return true
+		}
+	}
+	return false
 }
 
 // OtherClusterAdmins lists the principals, other than the one of arn (any
@@ -157,42 +116,6 @@ func sortedCopy(s []string) []string {
 }
 
 func sameSet(a, b []string) bool { return slices.Equal(sortedCopy(a), sortedCopy(b)) }
-
-// CheckUsername refuses what EKS refuses in a STANDARD entry's username.
-func CheckUsername(u string) error {
-	for _, p := range ReservedUsernamePrefixes {
-		if strings.HasPrefix(u, p) {
-			return fmt.Errorf("username %q starts with the reserved prefix %q, which EKS refuses in access entries (reserved: %s)", u, p, strings.Join(ReservedUsernamePrefixes, ", "))
-		}
-	}
-	return nil
-}
-
-// CheckGroups refuses what EKS refuses in kubernetesGroups, and says what to
-// use instead of system:masters.
-func CheckGroups(groups []string) error {
-	for _, g := range groups {
-		switch {
-		case g == "system:masters":
-			return errors.New("system:masters cannot be given through an access entry (EKS refuses system: groups): use --policy AmazonEKSClusterAdminPolicy, which grants the same cluster-admin access")
-		case strings.HasPrefix(g, "system:"):
-			return fmt.Errorf("group %q cannot be given through an access entry (EKS refuses system: groups): bind RBAC to a group of your own, or use --type EC2_LINUX for nodes", g)
-		case g == "":
-			return errors.New("empty group name")
-		}
-	}
-	return nil
-}
-
-// CheckPrincipalARN accepts an IAM user or role ARN (with its path): access
-// entries take no STS session ARNs.
-func CheckPrincipalARN(arn string) error {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "iam" || !(strings.HasPrefix(parts[5], "role/") || strings.HasPrefix(parts[5], "user/")) {
-		return fmt.Errorf("%q is not an IAM user or role ARN (arn:aws:iam::ACCOUNT:role/PATH/NAME)", arn)
-	}
-	return nil
-}
 
 // Render writes an entry as a small YAML document, for diffs. A nil entry
 // renders as "".

@@ -227,18 +227,18 @@ func planEntry(e *awsauth.Entry, in PlanInput) (Step, *Manual) {
 		step.Notes = append(step.Notes, "{{AccountID}} written out as "+p.AccountID)
 	}
 	if t := unsupportedTemplate(username); t != "" {
-		return manual("username %q uses %s, which access entries do not expand (only {{SessionName}}): choose a fixed username and add the entry by hand", e.Username, t)
+		return manual("username %q uses %s, which access entries do not expand (only {{SessionName}} and {{SessionNameRaw}}): choose a fixed username and add the entry by hand", e.Username, t)
 	}
 	if username != "" {
-		if err := CheckUsername(username); err != nil {
-			return manual("%v: pick another username (and update RBAC bindings that name it)", err)
+		if err := CheckUsername(username, TypeStandard); err != nil {
+			return manual("%v (and update the RBAC bindings that name it)", err)
 		}
 	}
 	step.Entry.Username = username
 	for _, g := range e.Groups {
 		switch {
 		case g == "system:masters":
-			step.Entry.SetPolicy(Policy{ARN: ClusterAdminPolicy, Scope: ScopeCluster})
+			step.Entry.SetPolicy(Policy{ARN: PolicyARN(p.Partition, ClusterAdminPolicyName), Scope: ScopeCluster})
 			step.Notes = append(step.Notes, "system:masters becomes AmazonEKSClusterAdminPolicy (cluster scope)")
 		case strings.HasPrefix(g, "system:"):
 			return manual("group %q cannot be given through an access entry (EKS refuses system: groups): bind its RBAC to a group of your own first", g)
@@ -249,7 +249,8 @@ func planEntry(e *awsauth.Entry, in PlanInput) (Step, *Manual) {
 	return step, nil
 }
 
-// unsupportedTemplate returns the first {{...}} other than {{SessionName}}.
+// unsupportedTemplate returns the first {{...}} other than {{SessionName}}
+// and {{SessionNameRaw}}, the templates access entry usernames take.
 func unsupportedTemplate(s string) string {
 	for {
 		i := strings.Index(s, "{{")
@@ -261,7 +262,7 @@ func unsupportedTemplate(s string) string {
 			return s[i:]
 		}
 		t := s[i : i+j+2]
-		if t != "{{SessionName}}" {
+		if t != "{{SessionName}}" && t != "{{SessionNameRaw}}" {
 			return t
 		}
 		s = s[i+j+2:]

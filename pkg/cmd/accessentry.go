@@ -208,13 +208,13 @@ func (t entryTarget) desired(arn string, cur *accessentry.Entry) (*accessentry.E
 		return &e, nil
 	}
 	if t.Username != "" {
-		if err := accessentry.CheckUsername(t.Username); err != nil {
+		if err := accessentry.CheckUsername(t.Username, accessentry.TypeStandard); err != nil {
 			return nil, err
 		}
 		e.Username = t.Username
 	}
 	if t.GroupsChanged {
-		if err := accessentry.CheckGroups(t.Groups); err != nil {
+		if err := accessentry.CheckGroups(t.Groups, accessentry.TypeStandard); err != nil {
 			return nil, err
 		}
 		if t.AppendGroups {
@@ -248,10 +248,10 @@ func (w *writeOptions) removalRisks(ctx context.Context, cl *eksCluster, arn str
 	if cl.AuthenticationMode == modeAPI && cur.IsClusterAdmin() && !after.IsClusterAdmin() {
 		entries, err := awsapi.ListEntries(ctx, cl.API, cl.Name)
 		if err != nil {
-			return nil, fmt.Errorf("could not check that another access entry keeps %s in cluster %s: %w; re-run with --force to skip the check", accessentry.ShortPolicy(accessentry.ClusterAdminPolicy), cl.Name, awsError(err, cl.Profile))
+			return nil, fmt.Errorf("could not check that another access entry keeps %s in cluster %s: %w; re-run with --force to skip the check", accessentry.ClusterAdminPolicyName, cl.Name, awsError(err, cl.Profile))
 		}
 		if len(accessentry.OtherClusterAdmins(entries, arn)) == 0 {
-			risks = append(risks, fmt.Sprintf("it is the last access entry granting %s (cluster scope) in cluster %s, which is in API mode (aws-auth is ignored): nobody would be cluster admin; give the policy to another principal first ('kubectl eksaccess add ARN --via access-entry --policy %[1]s')", accessentry.ShortPolicy(accessentry.ClusterAdminPolicy), cl.Name))
+			risks = append(risks, fmt.Sprintf("it is the last access entry granting %s (cluster scope) in cluster %s, which is in API mode (aws-auth is ignored): nobody would be cluster admin; give the policy to another principal first ('kubectl eksaccess add ARN --via access-entry --policy %[1]s')", accessentry.ClusterAdminPolicyName, cl.Name))
 		}
 	}
 	return risks, nil

@@ -186,7 +186,7 @@ func (o *AddOptions) validateAccessEntry(cmd *cobra.Command) error {
 		t.Type = accessentry.TypeEC2Linux
 	}
 	for _, name := range o.Policies {
-		arn, err := accessentry.ExpandPolicy(name)
+		arn, err := accessentry.ExpandPolicy(accessentry.DefaultPartition, name)
 		if err != nil {
 			return fmt.Errorf("--policy: %w", err)
 		}

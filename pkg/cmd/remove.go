@@ -102,7 +102,7 @@ func (o *RemoveOptions) Validate() error {
 		}
 		o.Via = viaAccessEntry
 		for _, name := range o.Policies {
-			arn, err := accessentry.ExpandPolicy(name)
+			arn, err := accessentry.ExpandPolicy(accessentry.DefaultPartition, name)
 			if err != nil {
 				return fmt.Errorf("--policy: %w", err)
 			}
