@@ -24,6 +24,7 @@ type AccessEntryAPI interface {
 	AssociateAccessPolicy(ctx context.Context, in *eks.AssociateAccessPolicyInput, optFns ...func(*eks.Options)) (*eks.AssociateAccessPolicyOutput, error)
 	DisassociateAccessPolicy(ctx context.Context, in *eks.DisassociateAccessPolicyInput, optFns ...func(*eks.Options)) (*eks.DisassociateAccessPolicyOutput, error)
 	ClusterUpdater
+	PolicyLister
 }
 
 // IsNotFound reports an EKS ResourceNotFoundException.
