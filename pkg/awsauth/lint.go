@@ -70,34 +70,7 @@ func Lint(m *Map) []Finding {
 	var fs []Finding
 	add := func(f Finding) { fs = append(fs, f) }
 	for _, k := range m.Keys {
-		if k.Err != "" {
-			code, fix := CodeYAMLError, "fix the YAML of "+k.Key+": "+k.Hint
-			if strings.HasPrefix(k.Err, "the value is a single") {
-				code, fix = CodeNotAList, k.Hint
-			}
-			if k.Key == KeyAccounts {
-				code = CodeAccountsInvalid
-				if k.Hint != "" {
-					fix = k.Hint
-				}
-			}
-			if code == CodeNotAList && fix == "" {
-				fix = "write " + k.Key + " as a YAML list with one '- ' item per mapping"
-			}
-			add(Finding{Code: code, Severity: SeverityError, Key: k.Key, Line: k.ErrLine,
-				Message: fmt.Sprintf("%s is not loaded at all: %s; every entry of %s is dropped", k.Key, k.Err, k.Key),
-				Fix:     fix})
-		}
-		if k.Partial != "" {
-			add(Finding{Code: CodeAccountsInvalid, Severity: SeverityError, Key: k.Key,
-				Message: k.Key + ": " + k.Partial + "; they are dropped",
-				Fix:     "write each account as a quoted 12-digit ID on its own '- ' line"})
-		}
-		if k.ExtraDocuments > 0 {
-			add(Finding{Code: CodeExtraDocument, Severity: SeverityWarning, Key: k.Key,
-				Message: fmt.Sprintf("%s has %d YAML document(s) after the first ('---'); the authenticator reads only the first", k.Key, k.ExtraDocuments),
-				Fix:     "remove the '---' separator and merge the lists"})
-		}
+		lintKey(k, add)
 	}
 	for _, name := range m.IgnoredKeys {
 		want := ""
@@ -130,6 +103,38 @@ func Lint(m *Map) []Finding {
 	return fs
 }
 
+// lintKey reports what happened to a data key as a whole.
+func lintKey(k KeyState, add func(Finding)) {
+	if k.Err != "" {
+		code, fix := CodeYAMLError, "fix the YAML of "+k.Key+": "+k.Hint
+		if strings.HasPrefix(k.Err, "the value is a single") {
+			code, fix = CodeNotAList, k.Hint
+		}
+		if k.Key == KeyAccounts {
+			code = CodeAccountsInvalid
+			if k.Hint != "" {
+				fix = k.Hint
+			}
+		}
+		if code == CodeNotAList && fix == "" {
+			fix = "write " + k.Key + " as a YAML list with one '- ' item per mapping"
+		}
+		add(Finding{Code: code, Severity: SeverityError, Key: k.Key, Line: k.ErrLine,
+			Message: fmt.Sprintf("%s is not loaded at all: %s; every entry of %s is dropped", k.Key, k.Err, k.Key),
+			Fix:     fix})
+	}
+	if k.Partial != "" {
+		add(Finding{Code: CodeAccountsInvalid, Severity: SeverityError, Key: k.Key,
+			Message: k.Key + ": " + k.Partial + "; they are dropped",
+			Fix:     "write each account as a quoted 12-digit ID on its own '- ' line"})
+	}
+	if k.ExtraDocuments > 0 {
+		add(Finding{Code: CodeExtraDocument, Severity: SeverityWarning, Key: k.Key,
+			Message: fmt.Sprintf("%s has %d YAML document(s) after the first ('---'); the authenticator reads only the first", k.Key, k.ExtraDocuments),
+			Fix:     "remove the '---' separator and merge the lists"})
+	}
+}
+
 // keyOrder ranks the data keys first, in their order, then any other key
 // (ordered by name).
 func keyOrder(key string) int {
@@ -139,6 +144,12 @@ func keyOrder(key string) int {
 	return len(DataKeys)
 }
 
+// atEntry adds a finding about one entry; lintEntry makes it.
+type atEntry func(code string, sev Severity, msg, fix string)
+
+// lintEntry reports everything about one entry, in a fixed order: how it
+// is written (dropped, unknown and duplicate keys), then, if it loads, its
+// values, whether it wins, whether it can match, and what it maps to.
 func lintEntry(e *Entry, add func(Finding)) {
 	at := func(code string, sev Severity, msg, fix string) {
 		add(Finding{Code: code, Severity: sev, Key: e.Key, Line: e.Line, Message: e.where() + ": " + msg, Fix: fix})
@@ -147,6 +158,34 @@ func lintEntry(e *Entry, add func(Finding)) {
 	if e.SSO != nil {
 		name = "sso " + e.SSO.PermissionSetName
 	}
+	lintWritten(e, at)
+	if !e.Loaded {
+		return
+	}
+	for _, p := range e.FieldProblems {
+		code := CodeWrongType
+		if strings.Contains(p, "merged two groups") {
+			code = CodeMergedGroup
+		}
+		at(code, SeverityWarning, p, "fix the value; 'kubectl eksaccess add "+name+"' rewrites it correctly")
+	}
+	if lintShadowed(e, name, at) {
+		return
+	}
+	lintNever(e, at)
+	if e.Kind == KindAccount {
+		if e.Never == "" {
+			at(CodeNoGroups, SeverityInfo, fmt.Sprintf("every principal of account %s is authenticated under its own ARN with no groups: Forbidden unless RBAC binds those names", e.ARN),
+				"map the principals that need access one by one with 'kubectl eksaccess add ARN --group G'")
+		}
+		return
+	}
+	lintMapping(e, name, at)
+}
+
+// lintWritten reports a dropped entry and the keys the authenticator
+// ignores or reads once.
+func lintWritten(e *Entry, at atEntry) {
 	if !e.Loaded {
 		code := CodeEntryDropped
 		fix := "give the entry a " + map[Kind]string{KindRole: "rolearn", KindUser: "userarn", KindAccount: "12-digit account ID"}[e.Kind]
@@ -169,16 +208,11 @@ func lintEntry(e *Entry, add func(Finding)) {
 		at(CodeDuplicateField, SeverityWarning, d+" are the same key in different case; the one that sorts last wins",
 			"keep one of them")
 	}
-	if !e.Loaded {
-		return
-	}
-	for _, p := range e.FieldProblems {
-		code := CodeWrongType
-		if strings.Contains(p, "merged two groups") {
-			code = CodeMergedGroup
-		}
-		at(code, SeverityWarning, p, "fix the value; 'kubectl eksaccess add "+name+"' rewrites it correctly")
-	}
+}
+
+// lintShadowed reports an entry that another one beats, reporting true
+// when it never applies, and one whose winner is random.
+func lintShadowed(e *Entry, name string, at atEntry) bool {
 	if e.ShadowedBy != nil {
 		if e.Kind == KindUser && e.ShadowedBy.Kind == KindRole {
 			at(CodeUserShadowedRole, SeverityWarning, name+" is also in mapRoles ("+e.ShadowedBy.where()+"), which the authenticator checks first; this entry never applies",
@@ -187,7 +221,7 @@ func lintEntry(e *Entry, add func(Finding)) {
 			at(CodeShadowed, SeverityWarning, "duplicate of "+e.ShadowedBy.where()+", which wins; this entry never applies",
 				fmt.Sprintf("delete the earlier copy (%s) by hand, or run 'kubectl eksaccess remove %s --all-duplicates' and add it again", e.where(), name))
 		}
-		return
+		return true
 	}
 	if len(e.Ambiguous) > 0 {
 		others := make([]string, len(e.Ambiguous))
@@ -197,13 +231,17 @@ func lintEntry(e *Entry, add func(Finding)) {
 		at(CodeAmbiguousUser, SeverityError, fmt.Sprintf("%s differs only in case from %s; which mapping applies changes from one request to the next", name, strings.Join(others, ", ")),
 			"keep exactly one entry for this user")
 	}
+	return false
+}
+
+// lintNever reports why an entry can never match a caller (Entry.Never).
+func lintNever(e *Entry, at atEntry) {
 	switch e.Never {
 	case "":
 	case "role path":
 		p, _ := Canonicalize(e.ARN)
-		fixed := fmt.Sprintf("arn:%s:iam::%s:role/%s", p.Partition, p.AccountID, p.Name)
 		at(CodeRolePath, SeverityError, fmt.Sprintf("%s has the path %q: role sessions are matched without the path, so this never matches", e.ARN, p.Path),
-			fmt.Sprintf("remove %q from the ARN: %s", strings.TrimPrefix(p.Path, "/"), fixed))
+			fmt.Sprintf("remove %q from the ARN: %s", strings.TrimPrefix(p.Path, "/"), p.PathlessARN()))
 	case "sts ARN":
 		p, _ := Canonicalize(e.ARN)
 		at(CodeSTSARN, SeverityError, fmt.Sprintf("%s is an STS session ARN; the authenticator matches the role ARN", e.ARN),
@@ -215,13 +253,12 @@ func lintEntry(e *Entry, add func(Finding)) {
 		at(CodeInvalidARN, SeverityError, fmt.Sprintf("%q never matches: %s", e.ARN, e.Never),
 			"write a full IAM ARN such as arn:aws:iam::111122223333:role/NAME")
 	}
-	if e.Kind == KindAccount {
-		if e.Never == "" {
-			at(CodeNoGroups, SeverityInfo, fmt.Sprintf("every principal of account %s is authenticated under its own ARN with no groups: Forbidden unless RBAC binds those names", e.ARN),
-				"map the principals that need access one by one with 'kubectl eksaccess add ARN --group G'")
-		}
-		return
-	}
+}
+
+// lintMapping reports what a mapRoles or mapUsers entry maps to: an ARN
+// under the other key, a template or username that will not work as
+// meant, no groups.
+func lintMapping(e *Entry, name string, at atEntry) {
 	p, err := Canonicalize(e.ARN)
 	if err == nil {
 		if e.Kind == KindUser && (p.Type == PrincipalRole) {
