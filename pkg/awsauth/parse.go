@@ -149,7 +149,7 @@ func isSkippable(data string) bool {
 // Both end in the same decoder (Entry.load).
 func parseMappings(key, value string, st *KeyState, slow bool) []*Entry {
 	if !slow {
-		scan := scanItemLines(value)
+		scan := scanLines(value)
 		if items, ok := fastItems(value, len(scan.lines)); ok {
 			entries := newEntries(key, value, len(items), scan, st)
 			for i, e := range entries {
@@ -182,7 +182,7 @@ func parseMappingsJSON(key, value string, st *KeyState) []*Entry {
 		}
 		return nil
 	}
-	entries := newEntries(key, value, len(items), scanItemLines(value), st)
+	entries := newEntries(key, value, len(items), scanLines(value), st)
 	for i, e := range entries {
 		node := jsonNode(items[i])
 		e.load(key, &node, decodeJSON(key, items[i]))
@@ -192,7 +192,7 @@ func parseMappingsJSON(key, value string, st *KeyState) []*Entry {
 
 // newEntries makes the n entries of a key's value in one block, each with
 // its index and line, and counts the value's documents after the first.
-// scan is scanItemLines(value).
+// scan is scanLines(value).
 func newEntries(key, value string, n int, scan lineScan, st *KeyState) []*Entry {
 	lines, docs := scan.itemLines(value, n)
 	st.ExtraDocuments = docs - 1
@@ -242,7 +242,7 @@ func parseAccounts(value string, st *KeyState) []*Entry {
 		st.Hint = accountsHint(value)
 		return nil
 	}
-	entries := newEntries(KeyAccounts, value, len(items), scanItemLines(value), st)
+	entries := newEntries(KeyAccounts, value, len(items), scanLines(value), st)
 	for i, e := range entries {
 		if items[i].dropped {
 			e.Dropped = droppedNotAccount

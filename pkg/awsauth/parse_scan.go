@@ -228,6 +228,13 @@ type lineScan struct {
 	ok    bool
 }
 
+// scanLines is scanItemLines as a lineScan. (scanItemLines returns its
+// results apart so that the compiler keeps the first appends on the stack.)
+func scanLines(value string) lineScan {
+	lines, docs, ok := scanItemLines(value)
+	return lineScan{lines, docs, ok}
+}
+
 // itemLines returns the line of each top-level list item of value and the
 // number of YAML documents; nil lines when value is not a list. want is
 // the number of items the decoder found: the scan's lines are used when it
@@ -250,10 +257,9 @@ func extraDocuments(value string) int {
 // the end of the line, at the column of the first such line. ok is false
 // when the value has anything that could make the scan wrong (flow
 // collections or a first content line that is not an item).
-func scanItemLines(value string) lineScan {
-	var lines []int
+func scanItemLines(value string) (lines []int, docs int, ok bool) {
 	col := -1
-	docs := 1
+	docs = 1
 	n := 0
 	for rest := value; rest != ""; {
 		var line string
@@ -277,17 +283,17 @@ func scanItemLines(value string) lineScan {
 		isItem := trimmed == "-" || strings.HasPrefix(trimmed, "- ")
 		switch {
 		case col < 0 && !isItem:
-			return lineScan{}
+			return nil, 0, false
 		case col < 0:
 			col = indent
 		case indent < col:
-			return lineScan{}
+			return nil, 0, false
 		}
 		if isItem && indent == col {
 			lines = append(lines, n)
 		}
 	}
-	return lineScan{lines, docs, col >= 0}
+	return lines, docs, col >= 0
 }
 
 // parseItemLines finds the item lines and counts the documents by a full
