@@ -192,7 +192,7 @@ func Diff(before, after *Entry) (Change, error) {
 	}
 	ch.PrincipalARN = after.PrincipalARN
 	if orDefault(before.Type, TypeStandard) != orDefault(after.Type, TypeStandard) {
-		return ch, fmt.Errorf("the access entry of %s has type %s, and EKS cannot change an entry's type to %s: remove it first ('kubectl eksaccess remove %s --via access-entry')", before.PrincipalARN, before.Type, after.Type, before.PrincipalARN)
+		return ch, TypeChangeError(before.PrincipalARN, orDefault(before.Type, TypeStandard), orDefault(after.Type, TypeStandard))
 	}
 	if (after.Username != "" && after.Username != before.Username) || !sameSet(before.Groups, after.Groups) {
 		ch.Update = true

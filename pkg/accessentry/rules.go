@@ -156,16 +156,21 @@ func (e *Entry) Check(clusterAccount string) error {
 	if err := CheckPrincipal(e.PrincipalARN, t, clusterAccount); err != nil {
 		return err
 	}
-	if err := CheckUsername(e.Username, t); err != nil {
+	return checkFields(t, e.Username, e.Groups, e.Policies)
+}
+
+// checkFields checks the username, groups and policies of an entry of type t.
+func checkFields(t, username string, groups []string, policies []Policy) error {
+	if err := CheckUsername(username, t); err != nil {
 		return err
 	}
-	if err := CheckGroups(e.Groups, t); err != nil {
+	if err := CheckGroups(groups, t); err != nil {
 		return err
 	}
-	if len(e.Policies) > 0 && !TakesPolicies(t) {
-		return fmt.Errorf("%s entries take no access policy (EKS gives their nodes access through system:nodes): drop --policy %s", t, ShortPolicy(e.Policies[0].ARN))
+	if len(policies) > 0 && !TakesPolicies(t) {
+		return fmt.Errorf("%s entries take no access policy (EKS gives their nodes access through system:nodes): drop --policy %s", t, ShortPolicy(policies[0].ARN))
 	}
-	for _, p := range e.Policies {
+	for _, p := range policies {
 		if err := CheckPolicy(p); err != nil {
 			return err
 		}
