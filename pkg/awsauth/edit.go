@@ -9,6 +9,14 @@ package awsauth
 // other data keys. Each edit is checked by parsing the result again: if the
 // other entries do not load exactly as before, or the target does not load as
 // intended, the edit is refused rather than written.
+//
+// The files, in the order an add runs: change.go turns what the user asked
+// into a Change; Apply (here) dispatches it to edit_add.go, edit_update.go
+// or edit_remove.go, which ask internal/yamltext for candidate texts (the
+// YAML text engine: insert an item, delete items, set fields, in the style
+// of the neighbours); verify.go loads each candidate again and keeps the
+// first that changes only what was asked; guard.go says whom a result could
+// lock out.
 
 import (
 	"errors"

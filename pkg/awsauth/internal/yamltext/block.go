@@ -1,5 +1,8 @@
 package yamltext
 
+// Line-level edits of a block list: insert lines, replace a null, delete
+// whole items.
+
 import (
 	"slices"
 	"strings"
