@@ -1,0 +1,135 @@
+package diagnose
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+)
+
+func policyName(arn string) string {
+	if i := strings.LastIndex(arn, "/"); i >= 0 {
+		return arn[i+1:]
+	}
+	return arn
+}
+
+func policyList(ps []AccessPolicy) string {
+	var out []string
+	for _, x := range ps {
+		out = append(out, policyName(x.PolicyARN)+" ("+scope(x)+")")
+	}
+	return strings.Join(out, ", ")
+}
+
+func scope(x AccessPolicy) string {
+	if strings.EqualFold(x.ScopeType, "namespace") {
+		return "namespaces " + strings.Join(x.Namespaces, ", ")
+	}
+	return "cluster"
+}
+
+// policiesCover reports whether any policy applies in namespace ns ("":
+// cluster-scoped request). Namespace names may end with a * wildcard.
+func policiesCover(ps []AccessPolicy, ns string) bool {
+	for _, x := range ps {
+		if !strings.EqualFold(x.ScopeType, "namespace") {
+			return true
+		}
+		if ns == "" {
+			continue
+		}
+		for _, n := range x.Namespaces {
+			if n == ns || n == "*" || strings.HasSuffix(n, "*") && strings.HasPrefix(ns, strings.TrimSuffix(n, "*")) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func widened(x AccessPolicy, ns string) string {
+	if ns == "" {
+		return "type=cluster"
+	}
+	return "type=namespace,namespaces=" + strings.Join(append(slices.Clone(x.Namespaces), ns), ",")
+}
+
+func withoutAuthenticated(gs []string) []string {
+	out := []string{}
+	for _, g := range gs {
+		if g != "" && g != "system:authenticated" {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+func nonEmpty(gs []string) []string {
+	var out []string
+	for _, g := range gs {
+		if g != "" {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
+
+func listOrNone(ss []string) string {
+	ss = nonEmpty(ss)
+	if len(ss) == 0 {
+		return "(none)"
+	}
+	return "[" + strings.Join(ss, ", ") + "]"
+}
+
+func firstOr(ss []string, def string) string {
+	if len(ss) > 0 {
+		return ss[0]
+	}
+	return def
+}
+
+var spaces = regexp.MustCompile(`\s*\n\s*`)
+
+// oneLine joins a multi-line message (yaml.v2 errors) into one line.
+func oneLine(s string) string {
+	if !strings.Contains(s, "\n") {
+		return s
+	}
+	return spaces.ReplaceAllString(strings.TrimSpace(s), " ")
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func suffix(sep, s string, end ...string) string {
+	if s == "" {
+		return ""
+	}
+	return sep + s + strings.Join(end, "")
+}
+
+func nsSuffix(ns string) string {
+	if ns == "" {
+		return ""
+	}
+	return " in namespace " + ns
+}
+
+func fmtTime(t *Token) string {
+	if t.Date.IsZero() {
+		return "?"
+	}
+	return t.Date.UTC().Format("2006-01-02T15:04:05Z")
+}
