@@ -77,12 +77,25 @@ func Diagnose(s Snapshot) Report {
 	return d.r
 }
 
+// diag is one diagnosis. Its phases run in the order of Diagnose; each
+// writes its own part below and reads the parts written before it.
 type diag struct {
 	s      Snapshot
 	r      Report
-	causes map[string][]cause
-	seen   map[string]bool
+	causes map[string][]cause // candidate causes by verdict (causes.go)
+	seen   map[string]bool    // findings already added
 
+	subject     // written by identity
+	gate        // written by execAndToken
+	sim     sim // written by simulate
+	answer      // written by liveFacts
+
+	authenticated bool   // written by decide
+	causeCode     string // the code of the cause picked, for finish
+}
+
+// subject is who is diagnosed, and against which mode and aws-auth.
+type subject struct {
 	p            awsauth.Principal // lookup principal: Canonical without a role path
 	pOK          bool
 	rolePath     string // the path of a role given with --arn, "" when none
@@ -91,16 +104,20 @@ type diag struct {
 	mode         string
 	modeKnown    bool
 	m            *awsauth.Map
-	arnRE        *regexp.Regexp
+	arnRE        *regexp.Regexp // the principal's ARN in raw aws-auth text, compiled once
+}
 
-	sim           sim
-	causeCode     string
-	tokenRefused  bool
-	execBroken    bool
-	liveKnown     bool
-	live          bool
-	creatorInfer  bool
-	authenticated bool
+// gate is what stops a request before any mapping is consulted.
+type gate struct {
+	tokenRefused bool
+	execBroken   bool
+}
+
+// answer is what the cluster itself said about the identity.
+type answer struct {
+	liveKnown    bool // the cluster was asked and answered
+	live         bool // it authenticated the identity
+	creatorInfer bool // it let in an identity nothing read maps: the creator
 }
 
 func (d *diag) add(f Finding) {

@@ -12,21 +12,14 @@ import (
 // unchecked says plainly which steps did not run or failed.
 func (d *diag) unchecked() {
 	s := d.s
-	steps := []struct {
+	type named struct {
 		name string
 		st   *Step
-	}{}
-	if s.Exec != nil {
-		steps = append(steps, struct {
-			name string
-			st   *Step
-		}{"exec plugin", &s.Exec.Step})
 	}
-	add := func(name string, st *Step) {
-		steps = append(steps, struct {
-			name string
-			st   *Step
-		}{name, st})
+	var steps []named
+	add := func(name string, st *Step) { steps = append(steps, named{name, st}) }
+	if s.Exec != nil {
+		add("exec plugin", &s.Exec.Step)
 	}
 	if s.Token != nil {
 		add("token", &s.Token.Step)
@@ -116,8 +109,8 @@ func (d *diag) identity() {
 		d.add(Finding{Code: CodeInvalidSubject, Severity: awsauth.SeverityError,
 			Message: fmt.Sprintf("%s is not an identity the authenticator accepts: %v", arn, err),
 			Fix:     "give the ARN of an IAM user or role, or of an assumed-role session: arn:aws:iam::111122223333:role/NAME"})
-		d.because(Unknown, 0, CodeInvalidSubject, fmt.Sprintf("%s is not an IAM identity ARN, so it cannot be diagnosed", arn))
-		d.because(Unauthorized, 0, CodeInvalidSubject, fmt.Sprintf("%s is not an IAM identity ARN, which the authenticator refuses", arn))
+		d.because(Unknown, CodeInvalidSubject, fmt.Sprintf("%s is not an IAM identity ARN, so it cannot be diagnosed", arn))
+		d.because(Unauthorized, CodeInvalidSubject, fmt.Sprintf("%s is not an IAM identity ARN, which the authenticator refuses", arn))
 		return
 	}
 	d.pOK = true
@@ -125,7 +118,7 @@ func (d *diag) identity() {
 	if p.Type == awsauth.PrincipalRole && p.Path != "/" && p.Name != "" {
 		// A session of this role is seen by STS without the path.
 		d.rolePath = p.Path
-		p.Canonical = fmt.Sprintf("arn:%s:iam::%s:role/%s", p.Partition, p.AccountID, p.Name)
+		p.Canonical = p.PathlessARN()
 		d.evidence("a session of %s is seen by the authenticator as %s: STS drops the path %s", arn, p.Canonical, d.rolePath)
 	}
 	d.p = p
@@ -147,7 +140,7 @@ func (d *diag) execAndToken() {
 		d.add(Finding{Code: CodeExecV1Alpha1, Severity: awsauth.SeverityError,
 			Message: fmt.Sprintf("the kubeconfig exec plugin (%s) uses apiVersion %s, which kubectl 1.24 and later refuse: kubectl never gets a token", orDefault(s.Exec.Command, "?"), ExecAPIVersionV1Alpha),
 			Fix:     fmt.Sprintf("set the exec apiVersion to client.authentication.k8s.io/v1beta1 in the kubeconfig user, or regenerate it: aws eks update-kubeconfig --name %s%s", d.clusterName(), regionFlag(d.region()))})
-		d.because(Unauthorized, 0, CodeExecV1Alpha1, "kubectl 1.24 and later refuse the exec plugin's apiVersion client.authentication.k8s.io/v1alpha1, so no token is ever sent")
+		d.because(Unauthorized, CodeExecV1Alpha1, "kubectl 1.24 and later refuse the exec plugin's apiVersion client.authentication.k8s.io/v1alpha1, so no token is ever sent")
 	}
 	if t := s.Token; t != nil {
 		if t.Region != "" || t.Size > 0 {
@@ -160,19 +153,19 @@ func (d *diag) execAndToken() {
 			d.add(Finding{Code: CodeTokenTooLong, Severity: awsauth.SeverityError,
 				Message: fmt.Sprintf("the token is %d bytes; the authenticator refuses tokens over %d bytes", t.Size, maxTokenSize),
 				Fix:     "make the session smaller: fewer session tags, a shorter session policy and role session name (the presigned URL carries the session token)"})
-			d.because(Unauthorized, 1, CodeTokenTooLong, fmt.Sprintf("the token is %d bytes, over the authenticator's limit of %d", t.Size, maxTokenSize))
+			d.because(Unauthorized, CodeTokenTooLong, fmt.Sprintf("the token is %d bytes, over the authenticator's limit of %d", t.Size, maxTokenSize))
 		case strings.Contains(inv, "expired") || strings.Contains(inv, "future") || strings.Contains(inv, "clock"):
 			d.tokenRefused = true
 			d.add(Finding{Code: CodeTokenExpired, Severity: awsauth.SeverityError,
 				Message: "the token is refused as " + t.Invalid,
 				Fix:     "sync this machine's clock with NTP (e.g. `sudo chronyc makestep` or `sudo timedatectl set-ntp true`), and do not cache tokens: kubectl asks the exec plugin for a fresh one"})
-			d.because(Unauthorized, 1, CodeTokenExpired, "the token is expired or dated in the future (this machine's clock is off), so the authenticator refuses it")
+			d.because(Unauthorized, CodeTokenExpired, "the token is expired or dated in the future (this machine's clock is off), so the authenticator refuses it")
 		case t.Invalid != "":
 			d.tokenRefused = true
 			d.add(Finding{Code: CodeTokenInvalid, Severity: awsauth.SeverityError,
 				Message: "the authenticator refuses the token: " + t.Invalid,
 				Fix:     fmt.Sprintf("make the exec plugin produce an EKS token (aws eks get-token --cluster-name %s, or kubectl eksaccess token --cluster-name %s)", d.clusterName(), d.clusterName())})
-			d.because(Unauthorized, 1, CodeTokenInvalid, "the authenticator refuses the token itself: "+t.Invalid)
+			d.because(Unauthorized, CodeTokenInvalid, "the authenticator refuses the token itself: "+t.Invalid)
 		}
 	}
 	execCluster := ""
@@ -191,19 +184,19 @@ func (d *diag) execAndToken() {
 			}
 			d.add(Finding{Code: CodeTokenOtherCluster, Severity: awsauth.SeverityError, Message: msg,
 				Fix: fmt.Sprintf("give the exec plugin this cluster's name (--cluster-name %s): aws eks update-kubeconfig --name %s%s", d.clusterName(), d.clusterName(), regionFlag(d.region()))})
-			d.because(Unauthorized, 1, CodeTokenOtherCluster, "the token is signed for another cluster name, so STS refuses the authenticator's replay (SignatureDoesNotMatch)")
+			d.because(Unauthorized, CodeTokenOtherCluster, "the token is signed for another cluster name, so STS refuses the authenticator's replay (SignatureDoesNotMatch)")
 		case code == "ExpiredToken" || code == "RequestExpired" || code == "ExpiredTokenException":
 			d.tokenRefused = true
 			d.add(Finding{Code: CodeTokenExpired, Severity: awsauth.SeverityError,
 				Message: fmt.Sprintf("STS refuses the token: %s (the credentials or the signature are expired, or this machine's clock is off)", code),
 				Fix:     "refresh the AWS credentials (aws sso login, or a new session), sync this machine's clock with NTP, then retry"})
-			d.because(Unauthorized, 1, CodeTokenExpired, "STS says the token's credentials are expired ("+code+"), so the authenticator refuses it")
+			d.because(Unauthorized, CodeTokenExpired, "STS says the token's credentials are expired ("+code+"), so the authenticator refuses it")
 		case code != "":
 			d.tokenRefused = true
 			d.add(Finding{Code: CodeTokenInvalid, Severity: awsauth.SeverityError,
 				Message: fmt.Sprintf("STS refuses the token: %s%s", code, suffix(": ", st.Err)),
 				Fix:     "check the exec plugin's AWS credentials: aws sts get-caller-identity" + d.profileFlag()})
-			d.because(Unauthorized, 1, CodeTokenInvalid, "STS refuses the token ("+code+"), so the authenticator refuses the request")
+			d.because(Unauthorized, CodeTokenInvalid, "STS refuses the token ("+code+"), so the authenticator refuses the request")
 		}
 	}
 }
@@ -241,7 +234,7 @@ func (d *diag) execIdentity() {
 		if uses != "" {
 			why = "your exec plugin uses " + uses
 		}
-		d.because(d.r.Verdict, 0, CodeExecIdentity, fmt.Sprintf("kubectl authenticates as %s, not as your shell's %s, because %s, and %s", a.Canonical, b.Canonical, why, d.lowerFirst(d.pickQuiet(d.r.Verdict))))
+		d.because(d.r.Verdict, CodeExecIdentity, fmt.Sprintf("kubectl authenticates as %s, not as your shell's %s, because %s, and %s", a.Canonical, b.Canonical, why, lowerFirst(d.pickQuiet(d.r.Verdict))))
 	}
 }
 

@@ -72,7 +72,7 @@ func (d *diag) compareLive() {
 		d.add(Finding{Code: CodeLiveDisagrees, Severity: awsauth.SeverityError,
 			Message: fmt.Sprintf("the cluster answers 401 although %s maps %s: %s", sm.source, d.p.Canonical, strings.Join(why, "; ")),
 			Fix:     "re-run diagnose with the missing facts (cluster access for DescribeCluster, access entries and the STS replay), and check the authenticator log in CloudWatch (log group /aws/eks/" + d.clusterName() + "/cluster, streams authenticator-*)"})
-		d.because(Unauthorized, 3, CodeLiveDisagrees, fmt.Sprintf("the cluster answers 401 although %s maps %s (%s)", sm.source, d.p.Canonical, why[0]))
+		d.because(Unauthorized, CodeLiveDisagrees, fmt.Sprintf("the cluster answers 401 although %s maps %s (%s)", sm.source, d.p.Canonical, why[0]))
 	case d.live && !sm.authenticated:
 		rv := s.Review
 		creatorish := d.mode == ModeConfigMap && (s.Cluster == nil || s.Cluster.CreatorAdmin == nil || *s.Cluster.CreatorAdmin) &&

@@ -34,9 +34,23 @@ func (d *diag) simulate() {
 	if !d.pOK {
 		return
 	}
+	aeChecked := d.lookUp()
+	if ae, note := d.accessEntryFor(aeChecked); ae != nil {
+		d.accessEntry(ae, note)
+		return
+	}
+	if d.creatorMaps() {
+		return
+	}
+	d.awsAuthDecides()
+}
+
+// lookUp says whether the sources the mode consults were checked, and
+// looks the principal up in aws-auth whatever the mode: to decide, or as
+// evidence. It reports whether the access entries were read.
+func (d *diag) lookUp() (aeChecked bool) {
 	s := d.s
-	p := d.p
-	aeChecked := s.AccessEntries != nil && ran(&s.AccessEntries.Step)
+	aeChecked = s.AccessEntries != nil && ran(&s.AccessEntries.Step)
 	awsChecked := s.AWSAuth != nil && (s.AWSAuth.Missing || (ran(&s.AWSAuth.Step) && s.AWSAuth.Map != nil) || (s.AWSAuth.Map != nil && s.AWSAuth.Err == ""))
 	switch d.mode {
 	case ModeAPI:
@@ -46,10 +60,8 @@ func (d *diag) simulate() {
 	default:
 		d.sim.known = awsChecked
 	}
-
-	// aws-auth is looked up whatever the mode: to decide, or as evidence.
 	if awsChecked && !s.AWSAuth.Missing {
-		d.sim.awsMatch = d.m.Lookup(p, d.akid)
+		d.sim.awsMatch = d.m.Lookup(d.p, d.akid)
 		if d.mode == ModeAPIAndConfigMap && !aeChecked && d.sim.awsMatch != nil {
 			// aws-auth maps the principal: an access entry could only
 			// replace that mapping, not undo the authentication.
@@ -57,13 +69,17 @@ func (d *diag) simulate() {
 			d.r.Unchecked = append(d.r.Unchecked, "access entries: not read, so an access entry that overrides the aws-auth mapping cannot be ruled out")
 		}
 	}
+	return aeChecked
+}
 
-	// 1. Access entries (API, API_AND_CONFIG_MAP).
+// accessEntryFor is the access entry that applies to the principal (API,
+// API_AND_CONFIG_MAP), with the note of how it matched; nil when none.
+func (d *diag) accessEntryFor(aeChecked bool) (*AccessEntry, string) {
 	var ae *AccessEntry
 	aeNote := ""
 	if aeChecked {
-		for i := range s.AccessEntries.Entries {
-			e := &s.AccessEntries.Entries[i]
+		for i := range d.s.AccessEntries.Entries {
+			e := &d.s.AccessEntries.Entries[i]
 			ok, note := d.samePrincipal(e.PrincipalARN)
 			if ok && (ae == nil || (aeNote != "" && note == "")) {
 				ae, aeNote = e, note
@@ -74,27 +90,33 @@ func (d *diag) simulate() {
 		d.add(Finding{Code: CodeAccessEntryIgnored, Severity: awsauth.SeverityInfo,
 			Message: fmt.Sprintf("an access entry exists for %s, but the cluster's authentication mode is CONFIG_MAP: access entries are ignored", ae.PrincipalARN),
 			Fix:     fmt.Sprintf("enable access entries: aws eks update-cluster-config --name %s%s --access-config authenticationMode=API_AND_CONFIG_MAP", d.clusterName(), regionFlag(d.region()))})
-		ae = nil
+		return nil, ""
 	}
-	if ae != nil {
-		d.accessEntry(ae, aeNote)
-		return
-	}
+	return ae, aeNote
+}
 
-	// 2. The creator's admin access, invisible in CONFIG_MAP mode.
-	if c := s.Cluster; c != nil && c.Creator != "" && d.mode == ModeConfigMap && (c.CreatorAdmin == nil || *c.CreatorAdmin) {
-		if ok, _ := d.samePrincipal(c.Creator); ok {
-			d.sim.known = true
-			d.sim.authenticated, d.sim.creator = true, true
-			d.sim.username, d.sim.groups = creatorUsername, []string{"system:masters"}
-			d.sim.source = CreatorSource
-			d.evidence("%s created the cluster: in CONFIG_MAP mode its admin access (username %s, group system:masters) is not in aws-auth", c.Creator, creatorUsername)
-			return
-		}
+// creatorMaps lets the cluster creator in: its admin access is invisible
+// in CONFIG_MAP mode.
+func (d *diag) creatorMaps() bool {
+	c := d.s.Cluster
+	if c == nil || c.Creator == "" || d.mode != ModeConfigMap || (c.CreatorAdmin != nil && !*c.CreatorAdmin) {
+		return false
 	}
+	if ok, _ := d.samePrincipal(c.Creator); !ok {
+		return false
+	}
+	d.sim.known = true
+	d.sim.authenticated, d.sim.creator = true, true
+	d.sim.username, d.sim.groups = creatorUsername, []string{"system:masters"}
+	d.sim.source = CreatorSource
+	d.evidence("%s created the cluster: in CONFIG_MAP mode its admin access (username %s, group system:masters) is not in aws-auth", c.Creator, creatorUsername)
+	return true
+}
 
-	// 3. aws-auth (CONFIG_MAP, API_AND_CONFIG_MAP).
-	mt := d.sim.awsMatch
+// awsAuthDecides applies the aws-auth match (CONFIG_MAP,
+// API_AND_CONFIG_MAP), or explains why nothing maps the principal.
+func (d *diag) awsAuthDecides() {
+	p, mt := d.p, d.sim.awsMatch
 	if mt != nil {
 		d.describeMatch(mt)
 	}
@@ -103,7 +125,7 @@ func (d *diag) simulate() {
 			d.add(Finding{Code: CodeAPIModeIgnoresMap, Severity: awsauth.SeverityError, Key: mt.Entry.Key, Line: mt.Entry.Line,
 				Message: fmt.Sprintf("aws-auth %s maps %s, but the cluster's authentication mode is API: aws-auth is ignored", mt.Entry.Source(), p.Canonical),
 				Fix:     d.accessEntryFix() + "; or let aws-auth count again: aws eks update-cluster-config --name " + d.clusterName() + regionFlag(d.region()) + " --access-config authenticationMode=API_AND_CONFIG_MAP"})
-			d.because(Unauthorized, 3, CodeAPIModeIgnoresMap, fmt.Sprintf("%s is mapped only in aws-auth (%s), which the cluster ignores in API mode", p.Canonical, mt.Entry.Source()))
+			d.because(Unauthorized, CodeAPIModeIgnoresMap, fmt.Sprintf("%s is mapped only in aws-auth (%s), which the cluster ignores in API mode", p.Canonical, mt.Entry.Source()))
 		}
 		d.unmapped()
 		return
@@ -119,7 +141,7 @@ func (d *diag) simulate() {
 		d.add(Finding{Code: CodeEC2DNSNotInstance, Severity: awsauth.SeverityError, Key: mt.Entry.Key, Line: mt.Entry.Line,
 			Message: fmt.Sprintf("aws-auth %s maps %s with %s, but the session %q is not an EC2 instance ID: the authenticator refuses the request", mt.Entry.Source(), p.Canonical, mt.RenderErr, p.SessionName),
 			Fix:     fmt.Sprintf("use {{SessionName}} for people (kubectl eksaccess add %s --username %s:{{SessionName}} --group GROUP%s); keep {{EC2PrivateDNSName}} for node roles", p.Canonical, p.Name, d.ctxFlag())})
-		d.because(Unauthorized, 2, CodeEC2DNSNotInstance, fmt.Sprintf("aws-auth %s renders {{EC2PrivateDNSName}}, which fails for the non-instance session %q, so the request is refused", mt.Entry.Source(), p.SessionName))
+		d.because(Unauthorized, CodeEC2DNSNotInstance, fmt.Sprintf("aws-auth %s renders {{EC2PrivateDNSName}}, which fails for the non-instance session %q, so the request is refused", mt.Entry.Source(), p.SessionName))
 		d.attachLint(mt.Entry)
 		return
 	}
@@ -166,17 +188,14 @@ func (d *diag) accessEntry(ae *AccessEntry, note string) {
 	if note != "" {
 		d.evidence("%s", note)
 	}
-	pol := []string{}
-	for _, x := range ae.Policies {
-		pol = append(pol, policyName(x.PolicyARN)+" ("+scope(x)+")")
-	}
+	pol := policyNames(ae.Policies)
 	d.evidence("access entry %s (type %s) maps %s to username %s groups %s, access policies %s", ae.PrincipalARN, orDefault(ae.Type, "STANDARD"), p.Canonical, orDefault(ae.Username, "(default)"), listOrNone(ae.KubernetesGroups), listOrNone(pol))
 	if !ae.CreatedAt.IsZero() && !ae.PrincipalCreatedAt.IsZero() && ae.CreatedAt.Before(ae.PrincipalCreatedAt) {
 		d.sim.refused = true
 		d.add(Finding{Code: CodeStaleAccessEntry, Severity: awsauth.SeverityError,
 			Message: fmt.Sprintf("the access entry for %s was created %s, before the IAM principal (created %s): it holds the old principal's ID, and the recreated principal does not match it", ae.PrincipalARN, ae.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"), ae.PrincipalCreatedAt.UTC().Format("2006-01-02T15:04:05Z")),
 			Fix:     fmt.Sprintf("recreate the access entry: aws eks delete-access-entry --cluster-name %[1]s --principal-arn %[2]s, then aws eks create-access-entry --cluster-name %[1]s --principal-arn %[2]s and associate its access policies again", d.clusterName(), ae.PrincipalARN)})
-		d.because(Unauthorized, 2, CodeStaleAccessEntry, fmt.Sprintf("the access entry for %s predates the principal, which was recreated, so it no longer matches", ae.PrincipalARN))
+		d.because(Unauthorized, CodeStaleAccessEntry, fmt.Sprintf("the access entry for %s predates the principal, which was recreated, so it no longer matches", ae.PrincipalARN))
 		return
 	}
 	standard := ae.Type == "" || strings.EqualFold(ae.Type, "STANDARD")
@@ -196,7 +215,7 @@ func (d *diag) accessEntry(ae *AccessEntry, note string) {
 		d.add(Finding{Code: CodeAccessEntryRefused, Severity: awsauth.SeverityError,
 			Message: fmt.Sprintf("the access entry for %s has the reserved %s: EKS refuses access entries whose username starts with system:, eks:, aws:, amazon: or iam:, or whose groups start with system:", ae.PrincipalARN, strings.Join(reserved, " and ")),
 			Fix:     fmt.Sprintf("use a username and groups without reserved prefixes (aws eks update-access-entry --cluster-name %s --principal-arn %s --username NAME --kubernetes-groups GROUP); for cluster admin, associate AmazonEKSClusterAdminPolicy instead of system:masters", d.clusterName(), ae.PrincipalARN)})
-		d.because(Unauthorized, 2, CodeAccessEntryRefused, fmt.Sprintf("the access entry for %s uses a reserved %s, which EKS refuses", ae.PrincipalARN, reserved[0]))
+		d.because(Unauthorized, CodeAccessEntryRefused, fmt.Sprintf("the access entry for %s uses a reserved %s, which EKS refuses", ae.PrincipalARN, reserved[0]))
 		return
 	}
 	d.sim.authenticated = true
@@ -213,7 +232,7 @@ func (d *diag) accessEntry(ae *AccessEntry, note string) {
 	if username == "" {
 		// EKS's default username: the principal ARN, with the session for roles.
 		username = ae.PrincipalARN
-		if p.Type == awsauth.PrincipalRole || p.Type == awsauth.PrincipalAssumedRole {
+		if isRole(p) {
 			username = fmt.Sprintf("arn:%s:sts::%s:assumed-role/%s/{{SessionName}}", p.Partition, p.AccountID, p.Name)
 		}
 	}
@@ -241,9 +260,13 @@ func (d *diag) samePrincipal(arn string) (bool, string) {
 	if err != nil || q.AccountID != p.AccountID || q.Partition != p.Partition {
 		return false, ""
 	}
-	isRole := p.Type == awsauth.PrincipalRole || p.Type == awsauth.PrincipalAssumedRole
-	if q.Type == awsauth.PrincipalRole && isRole && q.Name != "" && strings.EqualFold(q.Name, p.Name) {
+	if q.Type == awsauth.PrincipalRole && isRole(p) && q.Name != "" && strings.EqualFold(q.Name, p.Name) {
 		return true, fmt.Sprintf("%s holds the role with its path %s while the caller's canonical ARN %s has none: matched on role name and account (EKS matches the role's ID)", arn, q.Path, p.Canonical)
 	}
 	return false, ""
+}
+
+// isRole reports whether p is a role or a session of one.
+func isRole(p awsauth.Principal) bool {
+	return p.Type == awsauth.PrincipalRole || p.Type == awsauth.PrincipalAssumedRole
 }

@@ -13,13 +13,16 @@ func policyName(arn string) string {
 	return arn
 }
 
-func policyList(ps []AccessPolicy) string {
+// policyNames are the policies' names, each with its scope.
+func policyNames(ps []AccessPolicy) []string {
 	var out []string
 	for _, x := range ps {
 		out = append(out, policyName(x.PolicyARN)+" ("+scope(x)+")")
 	}
-	return strings.Join(out, ", ")
+	return out
 }
+
+func policyList(ps []AccessPolicy) string { return strings.Join(policyNames(ps), ", ") }
 
 func scope(x AccessPolicy) string {
 	if strings.EqualFold(x.ScopeType, "namespace") {

@@ -17,7 +17,7 @@ func (d *diag) unmapped() {
 		d.add(Finding{Code: CodeAWSAuthMissing, Severity: awsauth.SeverityError,
 			Message: "the ConfigMap kube-system/aws-auth does not exist: nobody is mapped by it (node roles included)",
 			Fix:     "create it with the mapping: " + d.addCmd()})
-		d.because(Unauthorized, 4, CodeAWSAuthMissing, "kube-system/aws-auth does not exist, so nothing maps "+p.Canonical)
+		d.because(Unauthorized, CodeAWSAuthMissing, "kube-system/aws-auth does not exist, so nothing maps "+p.Canonical)
 	}
 	if !apiOnly && d.m != nil {
 		d.nearMisses()
@@ -50,25 +50,34 @@ func (d *diag) unmapped() {
 	d.add(Finding{Code: CodeNotMapped, Severity: awsauth.SeverityError,
 		Message: fmt.Sprintf("%s is not mapped %s: the authenticator answers 401 Unauthorized", p.Canonical, where),
 		Fix:     fix})
-	d.because(Unauthorized, 9, CodeNotMapped, fmt.Sprintf("%s is not mapped %s", p.Canonical, where))
+	d.because(Unauthorized, CodeNotMapped, fmt.Sprintf("%s is not mapped %s", p.Canonical, where))
 	d.assumeRoleHint()
 }
 
 // nearMisses finds aws-auth entries meant for the principal that the
 // authenticator cannot apply.
 func (d *diag) nearMisses() {
+	d.neverMatching()
+	d.droppedEntries()
+	d.droppedKeys()
+	d.ignoredKeys()
+}
+
+// neverMatching finds loaded entries written for the principal that never
+// match it: the sso matcher, a rolearn with a path, an STS session ARN.
+func (d *diag) neverMatching() {
 	p, m := d.p, d.m
-	isRole := p.Type == awsauth.PrincipalRole || p.Type == awsauth.PrincipalAssumedRole
+	role := isRole(p)
 	for _, e := range m.Entries {
 		if !e.Loaded || e.Kind == awsauth.KindAccount {
 			continue
 		}
 		if e.SSO != nil {
-			if isRole && e.SSO.AccountID == p.AccountID && strings.HasPrefix(strings.ToLower(p.Name), strings.ToLower("AWSReservedSSO_"+e.SSO.PermissionSetName+"_")) {
+			if role && e.SSO.AccountID == p.AccountID && strings.HasPrefix(strings.ToLower(p.Name), strings.ToLower("AWSReservedSSO_"+e.SSO.PermissionSetName+"_")) {
 				d.add(Finding{Code: CodeSSOMatcher, Severity: awsauth.SeverityError, Key: e.Key, Line: e.Line,
 					Message: fmt.Sprintf("aws-auth %s maps permission set %s with the sso matcher, which never matches: %s", e.Source(), e.SSO.PermissionSetName, e.Never),
 					Fix:     "map the role by its ARN without the aws-reserved/sso.amazonaws.com path: " + d.addCmd()})
-				d.because(Unauthorized, 4, CodeSSOMatcher, fmt.Sprintf("%s is mapped only by the sso matcher on %s, which the authenticator does not apply", p.Canonical, e.Source()))
+				d.because(Unauthorized, CodeSSOMatcher, fmt.Sprintf("%s is mapped only by the sso matcher on %s, which the authenticator does not apply", p.Canonical, e.Source()))
 				d.attachLint(e)
 			}
 			continue
@@ -81,23 +90,38 @@ func (d *diag) nearMisses() {
 			continue
 		}
 		switch {
-		case isRole && q.Type == awsauth.PrincipalRole && q.Path != "/" && strings.EqualFold(q.Name, p.Name):
+		case role && q.Type == awsauth.PrincipalRole && q.Path != "/" && strings.EqualFold(q.Name, p.Name):
 			path := strings.TrimPrefix(q.Path, "/")
 			d.add(Finding{Code: CodeRolePathMismatch, Severity: awsauth.SeverityError, Key: e.Key, Line: e.Line,
 				Message: fmt.Sprintf("aws-auth %s maps %s with the path %s; a role session's ARN has no path, so the authenticator compares %s and never matches", e.Source(), e.ARN, q.Path, p.Canonical),
 				Fix:     fmt.Sprintf("the rolearn on line %d has a path: remove `%s` (%s), or run %s", e.Line, path, p.Canonical, d.addCmd())})
-			d.because(Unauthorized, 4, CodeRolePathMismatch, fmt.Sprintf("the rolearn on aws-auth %s has the path %s, so it never matches the session's canonical ARN %s", e.Source(), q.Path, p.Canonical))
+			d.because(Unauthorized, CodeRolePathMismatch, fmt.Sprintf("the rolearn on aws-auth %s has the path %s, so it never matches the session's canonical ARN %s", e.Source(), q.Path, p.Canonical))
 			d.attachLint(e)
 		case q.Type == awsauth.PrincipalAssumedRole && strings.EqualFold(q.Canonical, p.Canonical):
 			d.add(Finding{Code: CodeSTSARNMapped, Severity: awsauth.SeverityError, Key: e.Key, Line: e.Line,
 				Message: fmt.Sprintf("aws-auth %s maps the STS session ARN %s; the authenticator matches the role ARN %s, so it never matches", e.Source(), e.ARN, p.Canonical),
 				Fix:     fmt.Sprintf("replace the ARN on line %d with %s: %s", e.Line, p.Canonical, d.addCmd())})
-			d.because(Unauthorized, 4, CodeSTSARNMapped, fmt.Sprintf("aws-auth %s holds the STS session ARN instead of the role ARN %s, so it never matches", e.Source(), p.Canonical))
+			d.because(Unauthorized, CodeSTSARNMapped, fmt.Sprintf("aws-auth %s holds the STS session ARN instead of the role ARN %s, so it never matches", e.Source(), p.Canonical))
 			d.attachLint(e)
 		}
 	}
-	// Dropped entries: the ARN is lost with them, so look for it in the raw text.
-	for _, e := range m.Entries {
+}
+
+// dropSeverity is how sure a finding about dropped text is: an error when
+// the raw text shows the principal's mapping there, a warning when the raw
+// text was not gathered.
+func dropSeverity(known bool) awsauth.Severity {
+	if known {
+		return awsauth.SeverityError
+	}
+	return awsauth.SeverityWarning
+}
+
+// droppedEntries finds entries the authenticator drops alone that hold (or
+// may hold) the principal: the ARN is lost with them, so look for it in the
+// raw text.
+func (d *diag) droppedEntries() {
+	for _, e := range d.m.Entries {
 		if e.Loaded || e.Kind == awsauth.KindAccount {
 			continue
 		}
@@ -105,67 +129,79 @@ func (d *diag) nearMisses() {
 		if !found && known {
 			continue
 		}
-		sev, rank, how := awsauth.SeverityError, 5, "holds "+d.p.Canonical+" but"
+		how := "holds " + d.p.Canonical + " but"
 		if !known {
-			sev, rank, how = awsauth.SeverityWarning, 8, "may hold your mapping:"
+			how = "may hold your mapping:"
 		}
-		d.add(Finding{Code: CodeEntryDropped, Severity: sev, Key: e.Key, Line: e.Line,
+		d.add(Finding{Code: CodeEntryDropped, Severity: dropSeverity(known), Key: e.Key, Line: e.Line,
 			Message: fmt.Sprintf("aws-auth %s %s the entry is dropped: %s", e.Source(), how, e.Dropped),
 			Fix:     fmt.Sprintf("fix the entry on %s line %d (%s), or rewrite it: %s", e.Key, e.Line, dropFix(e), d.addCmd())})
-		d.because(Unauthorized, rank, CodeEntryDropped, fmt.Sprintf("the authenticator drops the entry on aws-auth %s (%s)", e.Source(), e.Dropped))
+		d.mayBecause(known, Unauthorized, CodeEntryDropped, fmt.Sprintf("the authenticator drops the entry on aws-auth %s (%s)", e.Source(), e.Dropped))
 		d.attachLint(e)
 	}
-	// Keys dropped whole.
-	for _, k := range m.Keys {
-		if k.Err == "" {
-			continue
+}
+
+// droppedKeys finds data keys dropped whole that hold (or may hold) the
+// principal's mapping.
+func (d *diag) droppedKeys() {
+	for _, k := range d.m.Keys {
+		switch {
+		case k.Err == "":
+		case k.Key == awsauth.KeyAccounts:
+			d.droppedAccounts(k)
+		default:
+			d.droppedKey(k)
 		}
-		if k.Key == awsauth.KeyAccounts {
-			found, known := d.rawHolds(k.Key, d.p.AccountID)
-			if !found && known {
-				continue
-			}
-			sev, rank := awsauth.SeverityError, 5
-			if !known {
-				sev, rank = awsauth.SeverityWarning, 8
-			}
-			d.add(Finding{Code: CodeAccountsNotLoaded, Severity: sev, Key: k.Key, Line: k.ErrLine,
-				Message: fmt.Sprintf("mapAccounts is not loaded at all: %s; account %s is not let in by it", k.Err, d.p.AccountID),
-				Fix:     fmt.Sprintf("write mapAccounts as a list: mapAccounts: |\\n  - \"%s\"", d.p.AccountID)})
-			d.because(Unauthorized, rank, CodeAccountsNotLoaded, "mapAccounts is not a list, so the authenticator drops it whole ("+k.Err+")")
-			d.attachKeyLint(k.Key)
-			continue
-		}
-		found, known := d.rawHoldsARN(k.Key)
-		if len(found) == 0 && known {
-			continue
-		}
-		sev, rank, how := awsauth.SeverityError, 5, "holds "+d.p.Canonical+" but"
-		if len(found) > 0 {
-			how = fmt.Sprintf("holds %s (line %d) but", d.p.Canonical, found[0])
-		}
-		if !known {
-			sev, rank, how = awsauth.SeverityWarning, 6, "may hold your mapping, but"
-		}
-		kind := "a YAML error"
-		fix := "fix the YAML of " + k.Key
-		if strings.HasPrefix(k.Err, "the value is a single") {
-			kind = "a single flow-style object, not a list"
-			fix = "write " + k.Key + " as a list: wrap the object in [ ] or use '- ' items"
-		}
-		if k.ErrLine > 0 {
-			fix += fmt.Sprintf(" at line %d", k.ErrLine)
-		}
-		if k.Hint != "" {
-			fix += ": " + k.Hint
-		}
-		d.add(Finding{Code: CodeKeyNotLoaded, Severity: sev, Key: k.Key, Line: k.ErrLine,
-			Message: fmt.Sprintf("%s %s %s is not loaded at all (%s: %s): every entry of %s is dropped", k.Key, how, k.Key, kind, k.Err, k.Key),
-			Fix:     fix + "; check with 'kubectl eksaccess lint'"})
-		d.because(Unauthorized, rank, CodeKeyNotLoaded, fmt.Sprintf("%s has %s, so the authenticator drops every entry of it", k.Key, kind))
-		d.attachKeyLint(k.Key)
 	}
-	for _, name := range m.IgnoredKeys {
+}
+
+func (d *diag) droppedAccounts(k awsauth.KeyState) {
+	found, known := d.rawHolds(k.Key, d.p.AccountID)
+	if !found && known {
+		return
+	}
+	d.add(Finding{Code: CodeAccountsNotLoaded, Severity: dropSeverity(known), Key: k.Key, Line: k.ErrLine,
+		Message: fmt.Sprintf("mapAccounts is not loaded at all: %s; account %s is not let in by it", k.Err, d.p.AccountID),
+		Fix:     fmt.Sprintf("write mapAccounts as a list: mapAccounts: |\\n  - \"%s\"", d.p.AccountID)})
+	d.mayBecause(known, Unauthorized, CodeAccountsNotLoaded, "mapAccounts is not a list, so the authenticator drops it whole ("+k.Err+")")
+	d.attachKeyLint(k.Key)
+}
+
+func (d *diag) droppedKey(k awsauth.KeyState) {
+	found, known := d.rawHoldsARN(k.Key)
+	if len(found) == 0 && known {
+		return
+	}
+	how := "holds " + d.p.Canonical + " but"
+	if len(found) > 0 {
+		how = fmt.Sprintf("holds %s (line %d) but", d.p.Canonical, found[0])
+	}
+	if !known {
+		how = "may hold your mapping, but"
+	}
+	kind := "a YAML error"
+	fix := "fix the YAML of " + k.Key
+	if strings.HasPrefix(k.Err, "the value is a single") {
+		kind = "a single flow-style object, not a list"
+		fix = "write " + k.Key + " as a list: wrap the object in [ ] or use '- ' items"
+	}
+	if k.ErrLine > 0 {
+		fix += fmt.Sprintf(" at line %d", k.ErrLine)
+	}
+	if k.Hint != "" {
+		fix += ": " + k.Hint
+	}
+	d.add(Finding{Code: CodeKeyNotLoaded, Severity: dropSeverity(known), Key: k.Key, Line: k.ErrLine,
+		Message: fmt.Sprintf("%s %s %s is not loaded at all (%s: %s): every entry of %s is dropped", k.Key, how, k.Key, kind, k.Err, k.Key),
+		Fix:     fix + "; check with 'kubectl eksaccess lint'"})
+	d.mayBecause(known, Unauthorized, CodeKeyNotLoaded, fmt.Sprintf("%s has %s, so the authenticator drops every entry of it", k.Key, kind))
+	d.attachKeyLint(k.Key)
+}
+
+// ignoredKeys finds data keys in the wrong case that hold (or may hold)
+// the principal's mapping.
+func (d *diag) ignoredKeys() {
+	for _, name := range d.m.IgnoredKeys {
 		found, known := d.rawHoldsARN(name)
 		if len(found) == 0 && known {
 			continue
@@ -176,14 +212,14 @@ func (d *diag) nearMisses() {
 				want = k
 			}
 		}
-		sev, rank, how := awsauth.SeverityError, 5, "holds "+d.p.Canonical+", but"
+		how := "holds " + d.p.Canonical + ", but"
 		if !known {
-			sev, rank, how = awsauth.SeverityWarning, 6, "may hold your mapping, but"
+			how = "may hold your mapping, but"
 		}
-		d.add(Finding{Code: CodeWrongCaseKey, Severity: sev, Key: name,
+		d.add(Finding{Code: CodeWrongCaseKey, Severity: dropSeverity(known), Key: name,
 			Message: fmt.Sprintf("data key %q %s data keys are case-sensitive: the authenticator reads only %q and ignores it", name, how, want),
 			Fix:     fmt.Sprintf("rename the data key %q to %q", name, want)})
-		d.because(Unauthorized, rank, CodeWrongCaseKey, fmt.Sprintf("the mapping is under the data key %q, which the authenticator ignores (keys are case-sensitive: %q)", name, want))
+		d.mayBecause(known, Unauthorized, CodeWrongCaseKey, fmt.Sprintf("the mapping is under the data key %q, which the authenticator ignores (keys are case-sensitive: %q)", name, want))
 		d.attachKeyLint(name)
 	}
 }
@@ -209,7 +245,7 @@ func (d *diag) noAdmin() {
 		Message: "nobody is admin: the cluster is in CONFIG_MAP mode, the creator's admin access is disabled (bootstrapClusterCreatorAdminPermissions false), and no aws-auth entry that applies gives system:masters",
 		Fix: fmt.Sprintf("get admin back through the EKS API: aws eks update-cluster-config --name %[1]s%[2]s --access-config authenticationMode=API_AND_CONFIG_MAP, then aws eks create-access-entry --cluster-name %[1]s --principal-arn %[3]s and aws eks associate-access-policy --cluster-name %[1]s --principal-arn %[3]s --policy-arn %[4]s --access-scope type=cluster",
 			name, regionFlag(d.region()), arn, policyARN(d.p.Partition, "AmazonEKSClusterAdminPolicy"))})
-	d.because(Unauthorized, 8, CodeNoAdmin, fmt.Sprintf("%s is not mapped, and nobody can map it: the cluster has no admin left (CONFIG_MAP mode, creator admin access disabled, no system:masters entry)", orDefault(d.r.CanonicalARN, "the caller")))
+	d.because(Unauthorized, CodeNoAdmin, fmt.Sprintf("%s is not mapped, and nobody can map it: the cluster has no admin left (CONFIG_MAP mode, creator admin access disabled, no system:masters entry)", orDefault(d.r.CanonicalARN, "the caller")))
 }
 
 // assumeRoleHint tells an unmapped IAM user which mapped role would let

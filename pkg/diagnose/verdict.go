@@ -10,28 +10,8 @@ import (
 
 // decide sets the verdict, the identity and the cause.
 func (d *diag) decide() {
-	s, sm := d.s, d.sim
 	r := &d.r
-	switch {
-	case d.execBroken && s.AsMyself:
-		d.authenticated = false
-	case d.liveKnown:
-		d.authenticated = d.live
-		if d.live {
-			// The cluster let the token in: what the simulation held against
-			// it did not stop it.
-			for i, f := range d.r.Findings {
-				switch f.Code {
-				case CodeTokenOtherCluster, CodeTokenExpired, CodeTokenTooLong, CodeTokenInvalid, CodeStaleAccessEntry, CodeAccessEntryRefused, CodeEC2DNSNotInstance:
-					d.r.Findings[i].Severity = awsauth.SeverityWarning
-				}
-			}
-		}
-	case d.tokenRefused || sm.refused:
-		d.authenticated = false
-	case sm.known:
-		d.authenticated = sm.authenticated
-	default:
+	if !d.authenticate() {
 		r.Verdict = Unknown
 		r.Cause = d.pick(Unknown, d.unknownCause())
 		d.forbiddenChecks(false)
@@ -45,9 +25,45 @@ func (d *diag) decide() {
 		d.forbiddenChecks(false)
 		return
 	}
+	d.setIdentity()
+	d.authorize()
+}
+
+// authenticate sets d.authenticated: the exec plugin, then the cluster's
+// own answer, then the simulation. It returns false when nothing decides.
+func (d *diag) authenticate() bool {
+	switch {
+	case d.execBroken && d.s.AsMyself:
+		d.authenticated = false
+	case d.liveKnown:
+		d.authenticated = d.live
+		if d.live {
+			// The cluster let the token in: what the simulation held against
+			// it did not stop it.
+			for i, f := range d.r.Findings {
+				switch f.Code {
+				case CodeTokenOtherCluster, CodeTokenExpired, CodeTokenTooLong, CodeTokenInvalid, CodeStaleAccessEntry, CodeAccessEntryRefused, CodeEC2DNSNotInstance:
+					d.r.Findings[i].Severity = awsauth.SeverityWarning
+				}
+			}
+		}
+	case d.tokenRefused || d.sim.refused:
+		d.authenticated = false
+	case d.sim.known:
+		d.authenticated = d.sim.authenticated
+	default:
+		return false
+	}
+	return true
+}
+
+// setIdentity reports who the authenticated identity is: as simulated, or
+// as the cluster says when it was asked.
+func (d *diag) setIdentity() {
+	r, sm := &d.r, d.sim
 	r.Username, r.Groups, r.Source = sm.username, sm.groups, sm.source
 	if d.liveKnown {
-		r.Username, r.Groups = s.Review.Username, s.Review.Groups
+		r.Username, r.Groups = d.s.Review.Username, d.s.Review.Groups
 		if !sm.authenticated {
 			r.Source = ""
 			if d.creatorInfer {
@@ -58,8 +74,14 @@ func (d *diag) decide() {
 	if r.Groups == nil {
 		r.Groups = []string{}
 	}
+}
+
+// authorize decides between Authorized and Forbidden for an authenticated
+// identity: the access review, system:masters, access policies, groups.
+func (d *diag) authorize() {
+	r, sm := &d.r, d.sim
 	who := orDefault(r.CanonicalARN, r.Username)
-	a := s.Access
+	a := d.s.Access
 	groups := withoutAuthenticated(r.Groups)
 	switch {
 	case a != nil && ran(&a.Step):
@@ -80,7 +102,7 @@ func (d *diag) decide() {
 	default:
 		r.Verdict = Authorized
 		r.Cause = fmt.Sprintf("%s is authenticated as %s (groups %s) by %s; what RBAC lets it do was not checked", who, r.Username, listOrNone(groups), orDefault(r.Source, "the cluster"))
-		d.r.Unchecked = append(d.r.Unchecked, "RBAC: no access review, so the groups' permissions were not checked")
+		r.Unchecked = append(r.Unchecked, "RBAC: no access review, so the groups' permissions were not checked")
 	}
 	d.forbiddenChecks(r.Verdict == Forbidden)
 	d.execIdentity()
