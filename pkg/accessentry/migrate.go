@@ -72,7 +72,20 @@ type PlanInput struct {
 	Unresolved map[string]string
 	// Existing are the cluster's access entries.
 	Existing []Entry
+	// ClusterAccount is the cluster's account ("" when unknown): node
+	// entries take roles of that account only.
+	ClusterAccount string
+	// Partition is the cluster's partition, for policy ARNs ("": each
+	// principal's own).
+	Partition string
+	// SSORoles maps SSOKey(account, permission set) of the sso matchers to
+	// the role IAM Identity Center made, with its path (see
+	// awsapi.ResolvePermissionSet). An unresolved matcher is a manual step.
+	SSORoles map[string]string
 }
+
+// SSOKey is how PlanInput.SSORoles is keyed.
+func SSOKey(account, permissionSet string) string { return account + "/" + permissionSet }
 
 // PrincipalKey is how principals are compared: lower-cased, without path
 // (IAM names are unique per account whatever the path).
@@ -99,7 +112,8 @@ func PlanMigration(in PlanInput) Plan {
 	}
 	index := map[string]int{} // principal key -> step index
 	for _, e := range in.Map.Entries {
-		if e.SSO != nil && e.Loaded && e.ShadowedBy == nil {
+		sso := e.SSO != nil && e.Loaded && e.ShadowedBy == nil
+		if sso && in.SSORoles[SSOKey(e.SSO.AccountID, e.SSO.PermissionSetName)] == "" {
 			// Whether or not the SSORoleMatch gate is on, this one is for a person.
 			_, m := planEntry(e, in)
 			if e.Never != "" {
@@ -108,7 +122,7 @@ func PlanMigration(in PlanInput) Plan {
 			plan.Manual = append(plan.Manual, *m)
 			continue
 		}
-		if !e.Effective() {
+		if !sso && !e.Effective() {
 			plan.Skipped = append(plan.Skipped, Manual{Source: e.Source(), ARN: e.ARN, Reason: e.Status()})
 			continue
 		}
@@ -147,7 +161,13 @@ func reconcile(step *Step, cur *Entry) *Manual {
 	if orDefault(cur.Type, TypeStandard) != want.Type {
 		return &Manual{Source: step.Source, ARN: step.From, Reason: fmt.Sprintf("an access entry of type %s already exists for %s (the plan wants %s); it already wins over aws-auth: keep it, or delete it and re-run", cur.Type, cur.PrincipalARN, want.Type)}
 	}
-	if want.Type == TypeStandard && ((want.Username != "" && want.Username != cur.Username) || !sameSet(want.Groups, cur.Groups)) {
+	madeByEKS := cur.Username == EKSUsername(cur.PrincipalARN, cur.Type)
+	if want.Type == TypeStandard && madeByEKS && subset(want.Groups, cur.Groups) && (want.Username != cur.Username || !sameSet(want.Groups, cur.Groups)) {
+		// An entry EKS made (the cluster creator's, with its default
+		// username): it already grants what the mapping's groups do once
+		// the policies are there, so it is completed, not duplicated.
+		step.Notes = append(step.Notes, fmt.Sprintf("the access entry EKS made for %s (e.g. as the cluster's creator) is kept: its username stays %q, aws-auth's %q is not carried over", cur.PrincipalARN, cur.Username, want.Username))
+	} else if want.Type == TypeStandard && ((want.Username != "" && want.Username != cur.Username) || !sameSet(want.Groups, cur.Groups)) {
 		return &Manual{Source: step.Source, ARN: step.From, Reason: fmt.Sprintf("an access entry already exists for %s with username %q and groups [%s], not %q and [%s]; it already wins over aws-auth: reconcile it by hand", cur.PrincipalARN, cur.Username, strings.Join(cur.Groups, ", "), want.Username, strings.Join(want.Groups, ", "))}
 	}
 	merged := cur.Clone()
@@ -165,7 +185,40 @@ func reconcile(step *Step, cur *Entry) *Manual {
 	} else {
 		step.Action = ActionExists
 	}
+	if IsNodeType(want.Type) && madeByEKS {
+		step.Notes = append(step.Notes, "the access entry is already there as EKS makes it for managed node groups and Fargate profiles")
+	}
 	return nil
+}
+
+// EKSUsername is the username EKS gives an entry of type t for arn when
+// none is given: the node username of node types; for STANDARD, the
+// role's session ARN with {{SessionName}} (path removed), or the user's
+// ARN. Source: the EKS user guide, "Set a custom username".
+func EKSUsername(arn, t string) string {
+	if IsNodeType(t) {
+		return DefaultUsername(t)
+	}
+	p, err := awsauth.Canonicalize(arn)
+	switch {
+	case err != nil:
+		return ""
+	case p.Type == awsauth.PrincipalRole:
+		return "arn:" + p.Partition + ":sts::" + p.AccountID + ":assumed-role/" + p.Name + "/{{SessionName}}"
+	case p.Type == awsauth.PrincipalUser:
+		return arn
+	}
+	return ""
+}
+
+// subset reports whether every element of a is in b.
+func subset(a, b []string) bool {
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
 }
 
 // planEntry turns one effective aws-auth entry into the entry to create,
@@ -178,6 +231,8 @@ func planEntry(e *awsauth.Entry, in PlanInput) (Step, *Manual) {
 	switch {
 	case e.Kind == awsauth.KindAccount:
 		return manual("mapAccounts maps every IAM principal of account %s under its own ARN; access entries are per principal: add one for each principal that needs access ('kubectl eksaccess add ARN --via access-entry')", e.ARN)
+	case e.SSO != nil && in.SSORoles[SSOKey(e.SSO.AccountID, e.SSO.PermissionSetName)] != "":
+		return planSSO(e, in)
 	case e.SSO != nil:
 		return manual("the sso matcher (permission set %s, account %s) has no access-entry form: add an entry for the permission set's role, arn:aws:iam::%s:role/aws-reserved/sso.amazonaws.com/REGION/AWSReservedSSO_%s_SUFFIX ('aws iam list-roles --path-prefix /aws-reserved/sso.amazonaws.com/' shows it)", e.SSO.PermissionSetName, e.SSO.AccountID, e.SSO.AccountID, e.SSO.PermissionSetName)
 	}
@@ -194,34 +249,89 @@ func planEntry(e *awsauth.Entry, in PlanInput) (Step, *Manual) {
 		}
 	} else if why, ok := in.Unresolved[key]; ok {
 		return manual("%s", why)
+	} else if p.Type == awsauth.PrincipalRole && permissionSetRole(p.Name) {
+		return manual("%s is an IAM Identity Center role, whose access entry needs its path (%s[REGION/]), which IAM was not asked for: re-run with IAM access (iam:GetRole), or add it with 'kubectl eksaccess add --sso-permission-set NAME --via access-entry'", e.ARN, "/aws-reserved/sso.amazonaws.com/")
 	} else {
 		step.Notes = append(step.Notes, "IAM path not checked: the ARN is used as aws-auth writes it")
 	}
 	step.Entry = Entry{PrincipalARN: arn, Type: TypeStandard}
-
-	if slices.Contains(e.Groups, "system:nodes") {
-		if p.Type != awsauth.PrincipalRole {
-			return manual("maps the IAM user %s as a node: node access entries take roles only", e.ARN)
-		}
-		step.Entry.Type = TypeEC2Linux
-		if slices.Contains(e.Groups, "eks:kube-proxy-windows") {
-			step.Entry.Type = TypeEC2Windows
-		}
-		var extra []string
-		for _, g := range e.Groups {
-			if g != "system:nodes" && g != "system:bootstrappers" && g != "eks:kube-proxy-windows" {
-				extra = append(extra, g)
-			}
-		}
-		if len(extra) > 0 {
-			step.Notes = append(step.Notes, fmt.Sprintf("groups [%s] dropped: %s entries take no groups", strings.Join(extra, ", "), step.Entry.Type))
-		}
-		if e.Username != NodeUsername {
-			step.Notes = append(step.Notes, fmt.Sprintf("username %q becomes %s, the one EKS gives nodes", e.Username, NodeUsername))
-		}
-		return step, nil
+	if t := nodeType(e.Username, e.Groups); t != "" {
+		return planNode(step, e, p, t, in)
 	}
+	return planPerson(step, e, p, in, manual)
+}
 
+// planSSO turns an sso matcher whose role was resolved into a STANDARD
+// entry for that role (its path kept).
+func planSSO(e *awsauth.Entry, in PlanInput) (Step, *Manual) {
+	arn := in.SSORoles[SSOKey(e.SSO.AccountID, e.SSO.PermissionSetName)]
+	step := Step{Source: e.Source(), From: arn, Entry: Entry{PrincipalARN: arn, Type: TypeStandard}}
+	step.Notes = append(step.Notes, fmt.Sprintf("sso matcher (permission set %s, account %s) is IAM role %s", e.SSO.PermissionSetName, e.SSO.AccountID, arn))
+	if e.Never != "" {
+		step.Notes = append(step.Notes, "today it "+e.Status()+": the access entry grants the access the matcher was written for")
+	}
+	p, err := awsauth.Canonicalize(arn)
+	if err != nil {
+		return step, &Manual{Source: e.Source(), Reason: fmt.Sprintf("the role found for permission set %s, %s, is not an IAM role ARN", e.SSO.PermissionSetName, arn)}
+	}
+	return planPerson(step, e, p, in, func(format string, a ...any) (Step, *Manual) {
+		return step, &Manual{Source: e.Source(), ARN: arn, Reason: fmt.Sprintf(format, a...)}
+	})
+}
+
+// permissionSetRole reports whether a role name is one IAM Identity
+// Center makes (AWSReservedSSO_<set>_<suffix>).
+func permissionSetRole(name string) bool { return strings.HasPrefix(name, "AWSReservedSSO_") }
+
+// nodeGroups are the groups aws-auth gives nodes; node entries take none
+// (EKS gives them theirs).
+var nodeGroups = []string{"system:nodes", "system:bootstrappers", "system:node-proxier", "eks:kube-proxy-windows"}
+
+// nodeType is the entry type of an aws-auth node mapping, "" for a person:
+// system:nodes with eks:kube-proxy-windows is EC2_WINDOWS; with a
+// {{SessionName}} username it is FARGATE_LINUX (system:node-proxier, as
+// EKS and eksctl write Fargate pod execution roles) or HYBRID_LINUX
+// (hybrid nodes); else EC2_LINUX.
+func nodeType(username string, groups []string) string {
+	switch {
+	case !slices.Contains(groups, "system:nodes"):
+		return ""
+	case slices.Contains(groups, "eks:kube-proxy-windows"):
+		return TypeEC2Windows
+	case strings.Contains(username, "{{SessionName}}") && slices.Contains(groups, "system:node-proxier"):
+		return TypeFargateLinux
+	case strings.Contains(username, "{{SessionName}}"):
+		return TypeHybridLinux
+	}
+	return TypeEC2Linux
+}
+
+// planNode makes the entry of a node mapping: a role of the cluster's
+// account, without groups or username (EKS sets them).
+func planNode(step Step, e *awsauth.Entry, p awsauth.Principal, t string, in PlanInput) (Step, *Manual) {
+	step.Entry.Type = t
+	if err := CheckPrincipal(step.Entry.PrincipalARN, t, in.ClusterAccount); err != nil {
+		return step, &Manual{Source: e.Source(), ARN: e.ARN, Reason: fmt.Sprintf("maps a node: %v; or keep this mapping in aws-auth (API_AND_CONFIG_MAP mode)", err)}
+	}
+	var extra []string
+	for _, g := range e.Groups {
+		if !slices.Contains(nodeGroups, g) {
+			extra = append(extra, g)
+		}
+	}
+	if len(extra) > 0 {
+		step.Notes = append(step.Notes, fmt.Sprintf("groups [%s] dropped: %s entries take no groups", strings.Join(extra, ", "), t))
+	}
+	if d := DefaultUsername(t); e.Username != d {
+		step.Notes = append(step.Notes, fmt.Sprintf("username %q becomes %s, the one EKS gives %s nodes", e.Username, d, t))
+	}
+	return step, nil
+}
+
+// planPerson makes the STANDARD entry of a person's mapping: templates
+// written out, system:masters as AmazonEKSClusterAdminPolicy, and the
+// entry checked as EKS would.
+func planPerson(step Step, e *awsauth.Entry, p awsauth.Principal, in PlanInput, manual func(string, ...any) (Step, *Manual)) (Step, *Manual) {
 	username := strings.ReplaceAll(e.Username, "{{AccountID}}", p.AccountID)
 	if username != e.Username {
 		step.Notes = append(step.Notes, "{{AccountID}} written out as "+p.AccountID)
@@ -237,8 +347,8 @@ func planEntry(e *awsauth.Entry, in PlanInput) (Step, *Manual) {
 	step.Entry.Username = username
 	for _, g := range e.Groups {
 		switch {
-		case g == "system:masters":
-			step.Entry.SetPolicy(Policy{ARN: PolicyARN(p.Partition, ClusterAdminPolicyName), Scope: ScopeCluster})
+		case g == MastersGroup:
+			step.Entry.SetPolicy(Policy{ARN: PolicyARN(orDefault(in.Partition, p.Partition), ClusterAdminPolicyName), Scope: ScopeCluster})
 			step.Notes = append(step.Notes, "system:masters becomes AmazonEKSClusterAdminPolicy (cluster scope)")
 		case strings.HasPrefix(g, "system:"):
 			return manual("group %q cannot be given through an access entry (EKS refuses system: groups): bind its RBAC to a group of your own first", g)

@@ -38,7 +38,9 @@ func TestRequestDesired(t *testing.T) {
 		{name: "clear groups", r: Request{GroupsChanged: true}, cur: cur,
 			want: func(e *Entry) bool { return len(e.Groups) == 0 }, update: true},
 		{name: "new username", r: Request{Username: "developer:{{SessionName}}"}, cur: cur,
-			want: func(e *Entry) bool { return e.Username == "developer:{{SessionName}}" && slices.Equal(e.Groups, []string{"devs"}) }, update: true},
+			want: func(e *Entry) bool {
+				return e.Username == "developer:{{SessionName}}" && slices.Equal(e.Groups, []string{"devs"})
+			}, update: true},
 		{name: "same again: nothing to do", r: Request{Username: "dev:{{SessionName}}", Policies: []Policy{view}}, cur: cur,
 			want: func(e *Entry) bool { return true }},
 		{name: "rescope a policy", r: Request{Policies: []Policy{{ARN: view.ARN, Scope: ScopeNamespace, Namespaces: []string{"a"}}}}, cur: cur,

@@ -51,7 +51,7 @@ func CheckPrincipal(arn, t, clusterAccount string) error {
 		return fmt.Errorf("%s is not an IAM role or user ARN, which is all an access entry takes", arn)
 	}
 	if p.Type == awsauth.PrincipalRole && strings.HasPrefix(p.Path, ServiceLinkedRolePath) {
-		return fmt.Errorf("%s is a service-linked role, which its AWS service uses for itself and access entries do not take: use a role of your own", arn)
+		return fmt.Errorf("%s is a service-linked role, which its AWS service manages for itself (and makes its own access entry for, if it needs one): give a role of your own", arn)
 	}
 	if !IsNodeType(t) {
 		return nil
