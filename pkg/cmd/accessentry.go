@@ -94,45 +94,47 @@ func overridingEntry(ctx context.Context, cl *eksCluster, arn string) *accessent
 	return entriesByPrincipal(entries)[accessentry.PrincipalKey(arn)]
 }
 
-// writeAccessEntry shows the diff of an access entry, stops for a dry run,
-// confirms, and makes the EKS calls. after nil deletes the entry.
+// writeAccessEntry makes the change of an access entry through the one
+// confirm-and-apply step (diff, dry run, confirmation), then the EKS calls.
+// after nil deletes the entry.
 func (w *writeOptions) writeAccessEntry(ctx context.Context, cl *eksCluster, arn string, before, after *accessentry.Entry) error {
 	ch, err := accessentry.Diff(before, after)
 	if err != nil {
 		return err
-	}
-	diffOut := w.Out
-	if w.Output != "" {
-		diffOut = w.ErrOut
 	}
 	name := "accessentry/" + arn
 	if ch.Empty() {
 		fmt.Fprintf(w.ErrOut, "%s unchanged: %s\n", name, ch.Summary())
 		return w.printEntry(cl, after)
 	}
-	header := fmt.Sprintf("diff access entry %s (cluster %s, %s mode)", arn, cl.Name, cl.AuthenticationMode)
-	if _, err := output.Diff(diffOut, header, renderMap(before), renderMap(after), w.Color()); err != nil {
+	applied, err := w.confirmAndApply(proposal{
+		header:   fmt.Sprintf("diff access entry %s (cluster %s, %s mode)", arn, cl.Name, cl.AuthenticationMode),
+		before:   renderMap(before),
+		after:    renderMap(after),
+		question: fmt.Sprintf("Make this change to the access entry of %s in cluster %s?", arn, cl.Name),
+		apply: func() error {
+			err := awsapi.Apply(ctx, cl.API, cl.Name, ch)
+			switch {
+			case errors.Is(err, context.Canceled):
+				return fmt.Errorf("interrupted: the access entry of %s may be partly written; re-run the same command to finish", arn)
+			case err != nil:
+				return fmt.Errorf("%w: re-run the same command to finish (it is idempotent)", awsError(err, cl.Profile))
+			}
+			return nil
+		},
+	})
+	switch {
+	case errors.Is(err, errNotConfirmed):
+		return &ExitError{Code: 1}
+	case err != nil:
 		return err
-	}
-	if w.DryRun != dryRunNone {
+	case !applied:
 		note := ""
 		if w.DryRun == dryRunServer {
 			note = "; EKS has no server-side dry run"
 		}
 		fmt.Fprintf(w.ErrOut, "%s not written (dry run%s): %s\n", name, note, ch.Summary())
 		return w.printEntry(cl, after)
-	}
-	if err := w.ask(fmt.Sprintf("Make this change to the access entry of %s in cluster %s?", arn, cl.Name)); err != nil {
-		if errors.Is(err, errNotConfirmed) {
-			return &ExitError{Code: 1}
-		}
-		return err
-	}
-	if err := awsapi.Apply(ctx, cl.API, cl.Name, ch); err != nil {
-		if errors.Is(err, context.Canceled) {
-			return fmt.Errorf("interrupted: the access entry of %s may be partly written; re-run the same command to finish", arn)
-		}
-		return fmt.Errorf("%w: re-run the same command to finish (it is idempotent)", awsError(err, cl.Profile))
 	}
 	verb := "configured"
 	switch {
@@ -141,11 +143,7 @@ func (w *writeOptions) writeAccessEntry(ctx context.Context, cl *eksCluster, arn
 	case ch.Delete:
 		verb = "deleted"
 	}
-	status := w.Out
-	if w.Output != "" {
-		status = w.ErrOut
-	}
-	fmt.Fprintf(status, "%s %s: %s\n", name, verb, ch.Summary())
+	fmt.Fprintf(w.statusOut(), "%s %s: %s\n", name, verb, ch.Summary())
 	return w.printEntry(cl, after)
 }
 
@@ -157,10 +155,10 @@ func renderMap(e *accessentry.Entry) map[string]string {
 }
 
 func (w *writeOptions) printEntry(cl *eksCluster, e *accessentry.Entry) error {
-	if w.Output == "" || e == nil {
+	if w.Print.human() || e == nil {
 		return nil
 	}
-	return output.Print(w.Out, w.Output, output.NewAccessEntryObject(cl.Name, e.Clone()))
+	return w.Print.print(w.Out, output.NewAccessEntryObject(cl.Name, e.Clone()))
 }
 
 // accessEntryFor resolves the principal ARN, with its path, of an add or

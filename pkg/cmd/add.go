@@ -30,15 +30,17 @@ type AddOptions struct {
 	Namespaces   []string
 	Type         string
 
-	target  entryTarget
-	change  awsauth.Change
-	notices []string
-	file    fileTarget
+	// groupsChanged says whether --group was given (even empty).
+	groupsChanged bool
+	target        entryTarget
+	change        awsauth.Change
+	notices       []string
+	file          fileTarget
 }
 
 // NewCmdAdd builds `kubectl eksaccess add`.
 func NewCmdAdd(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &AddOptions{writeOptions: writeOptions{IOStreams: streams, configFlags: flags}, viaOptions: viaOptions{Cluster: clusterTarget{configFlags: flags}}}
+	o := &AddOptions{writeOptions: newWriteOptions(flags, streams), viaOptions: viaOptions{Cluster: clusterTarget{configFlags: flags}}}
 	cmd := &cobra.Command{
 		Use:   "add ARN [--username NAME] [--group G]... | --account ID",
 		Short: "Grant an IAM user, role or account access through aws-auth or an EKS access entry",
@@ -80,21 +82,7 @@ warning when an access entry already overrides it.`,
   # Edit the aws-auth manifest of a GitOps repository instead of the cluster
   kubectl eksaccess add arn:aws:iam::111122223333:role/Dev --group devs -f k8s/aws-auth.yaml --in-place`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 1 {
-				o.ARN = args[0]
-			}
-			if err := o.Validate(cmd); err != nil {
-				return err
-			}
-			if o.file.Filename != "" {
-				return o.runFile()
-			}
-			if err := o.complete(); err != nil {
-				return err
-			}
-			return o.Run(cmd)
-		},
+		RunE: runE(flags, o),
 	}
 	o.writeOptions.addFlags(cmd)
 	o.viaOptions.addFlags(cmd)
@@ -110,15 +98,28 @@ warning when an access entry already overrides it.`,
 	return cmd
 }
 
+// Complete takes the ARN argument and, unless -f edits a file, prepares
+// the clients.
+func (o *AddOptions) Complete(f *genericclioptions.ConfigFlags, cmd *cobra.Command, args []string) error {
+	if len(args) == 1 {
+		o.ARN = args[0]
+	}
+	o.groupsChanged = cmd.Flags().Changed("group")
+	if o.file.Filename != "" {
+		return nil
+	}
+	return o.writeOptions.complete(f)
+}
+
 // Validate checks the flags and works out the change; it does no I/O.
-func (o *AddOptions) Validate(cmd *cobra.Command) error {
+func (o *AddOptions) Validate() error {
 	if err := o.writeOptions.validate(); err != nil {
 		return err
 	}
-	if err := o.validateAccessEntry(cmd); err != nil {
+	if err := o.validateAccessEntry(); err != nil {
 		return err
 	}
-	if err := o.file.validate(o.DryRun, o.Output, o.Via); err != nil {
+	if err := o.file.validate(o.DryRun, o.Print, o.Via); err != nil {
 		return err
 	}
 	switch {
@@ -148,7 +149,7 @@ func (o *AddOptions) Validate(cmd *cobra.Command) error {
 	if o.Username != "" {
 		c.Username, c.UsernameIsDefault = o.Username, false
 	}
-	if cmd.Flags().Changed("group") {
+	if o.groupsChanged {
 		c.Groups = o.Groups
 	}
 	if o.AppendGroups && len(o.Groups) == 0 {
@@ -161,7 +162,7 @@ func (o *AddOptions) Validate(cmd *cobra.Command) error {
 }
 
 // validateAccessEntry checks the access-entry flags; they imply --via access-entry.
-func (o *AddOptions) validateAccessEntry(cmd *cobra.Command) error {
+func (o *AddOptions) validateAccessEntry() error {
 	if err := o.viaOptions.validate(); err != nil {
 		return err
 	}
@@ -178,7 +179,7 @@ func (o *AddOptions) validateAccessEntry(cmd *cobra.Command) error {
 	if len(o.Namespaces) > 0 && len(o.Policies) == 0 {
 		return errors.New("--namespace scopes --policy: give the policy too (e.g. --policy AmazonEKSViewPolicy --namespace dev)")
 	}
-	t := entryTarget{Type: o.Type, Username: o.Username, Groups: o.Groups, GroupsChanged: cmd.Flags().Changed("group"), AppendGroups: o.AppendGroups}
+	t := entryTarget{Type: o.Type, Username: o.Username, Groups: o.Groups, GroupsChanged: o.groupsChanged, AppendGroups: o.AppendGroups}
 	if t.Type != "" && !slices.Contains(accessentry.Types, t.Type) {
 		return fmt.Errorf("--type %q is not an access entry type: use one of %s", t.Type, strings.Join(accessentry.Types, ", "))
 	}
@@ -205,9 +206,12 @@ func (o *AddOptions) validateAccessEntry(cmd *cobra.Command) error {
 	return nil
 }
 
-// Run writes the mapping.
-func (o *AddOptions) Run(cmd *cobra.Command) error {
-	ctx := cmd.Context()
+// Run writes the mapping, in the cluster or in the file given with -f.
+func (o *AddOptions) Run(ctx context.Context) error {
+	if o.file.Filename != "" {
+		o.say(o.notices, nil)
+		return o.writeFile(changeEdit(o.change), o.file)
+	}
 	via, cl, err := o.viaOptions.route(ctx, &o.writeOptions, o.Account)
 	if err != nil {
 		return err
@@ -218,28 +222,8 @@ func (o *AddOptions) Run(cmd *cobra.Command) error {
 	if e := overridingEntry(ctx, cl, o.ARN); e != nil {
 		fmt.Fprintf(o.ErrOut, "Warning: the access entry of %s overrides aws-auth in cluster %s: this aws-auth change has no effect while it exists (change it with --via access-entry).\n", e.PrincipalARN, cl.Name)
 	}
-	for _, n := range o.notices {
-		fmt.Fprintf(o.ErrOut, "Notice: %s\n", n)
-	}
-	o.warn()
-	return o.write(cmd.Context(), changeEdit(o.change))
-}
-
-// runFile makes the change in the manifest file given with -f.
-func (o *AddOptions) runFile() error {
-	for _, n := range o.notices {
-		fmt.Fprintf(o.ErrOut, "Notice: %s\n", n)
-	}
-	o.warn()
-	return o.writeFile(changeEdit(o.change), o.file)
-}
-
-func (o *AddOptions) warn() {
-	if o.change.Kind != awsauth.KindAccount {
-		for _, w := range awsauth.UsernameWarnings(o.change.Username, o.change.Node) {
-			fmt.Fprintf(o.ErrOut, "Warning: %s\n", w)
-		}
-	}
+	o.say(o.notices, nil)
+	return o.write(ctx, changeEdit(o.change))
 }
 
 // runAccessEntry creates or updates the principal's access entry.

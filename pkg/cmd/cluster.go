@@ -90,13 +90,9 @@ func (t *clusterTarget) locate(useKubeconfig bool) (clusterLocation, string) {
 // fromKubeconfig fills what the flags left empty from the context's exec
 // plugin, and says why it could not when it finds no cluster name.
 func (t *clusterTarget) fromKubeconfig(loc *clusterLocation) string {
-	raw, err := t.configFlags.ToRawKubeConfigLoader().RawConfig()
+	raw, ctxName, err := currentContext(t.configFlags)
 	if err != nil {
 		return "cannot read the kubeconfig: " + firstLine(err.Error())
-	}
-	ctxName := raw.CurrentContext
-	if t.configFlags.Context != nil && *t.configFlags.Context != "" {
-		ctxName = *t.configFlags.Context
 	}
 	kctx, ok := raw.Contexts[ctxName]
 	if !ok {

@@ -81,7 +81,7 @@ current-context: prod-admin
 		{"list -o", []string{"list", "-o", ""}, []string{"table", "wide", "name", "json", "yaml", "kyaml", "go-template", "go-template-file", "jsonpath", "jsonpath-file"}},
 		{"list -o j", []string{"list", "-o", "j"}, []string{"json", "jsonpath", "jsonpath-file"}},
 		{"version -o", []string{"version", "-o", ""}, []string{"table", "json", "yaml", "kyaml", "go-template", "go-template-file", "jsonpath", "jsonpath-file"}},
-		{"remove -o", []string{"remove", "-o", ""}, []string{"json", "yaml"}},
+		{"remove -o", []string{"remove", "-o", ""}, []string{"table", "json", "yaml", "kyaml", "go-template", "go-template-file", "jsonpath", "jsonpath-file"}},
 		{"remove --dry-run", []string{"remove", "--dry-run="}, []string{"none", "client", "server"}},
 		{"add --dry-run=s", []string{"add", "--dry-run=s"}, []string{"server"}},
 		{"list --arn from -f", []string{"list", "-f", "testdata/aws-auth-ok.yaml", "--arn", ""}, []string{

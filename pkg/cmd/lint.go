@@ -18,12 +18,12 @@ type LintOptions struct {
 	genericiooptions.IOStreams
 	Source awsAuthSource
 	Fleet  fleetFlags
-	Output string
+	Print  *printFlags
 }
 
 // NewCmdLint builds `kubectl eksaccess lint`.
 func NewCmdLint(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &LintOptions{IOStreams: streams, Source: awsAuthSource{configFlags: flags, in: streams.In}, Fleet: fleetFlags{configFlags: flags}}
+	o := &LintOptions{IOStreams: streams, Source: awsAuthSource{configFlags: flags, in: streams.In}, Fleet: fleetFlags{configFlags: flags}, Print: newPrintFlags(outputGitHub, outputSARIF)}
 	cmd := &cobra.Command{
 		Use:   "lint [-f FILE]",
 		Short: "Find every mistake in aws-auth, with the fix",
@@ -51,43 +51,44 @@ when a context could not be read.`,
   kubectl eksaccess lint -f k8s/aws-auth.yaml -o sarif > eksaccess.sarif
   kubectl eksaccess lint --context-pattern 'prod-*'`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			return o.Run(cmd)
-		},
+		RunE: runE(flags, o),
 	}
 	o.Source.addFlags(cmd)
 	o.Fleet.addFlags(cmd)
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json, yaml, github (workflow annotations) or sarif (SARIF 2.1.0)")
+	o.Print.addFlags(cmd)
 	return cmd
 }
 
-// Validate checks the flags.
+// Output formats of lint for CI.
+const (
+	outputGitHub = "github"
+	outputSARIF  = "sarif"
+)
+
+// Complete prepares the printer and the client, unless -f is given, a test
+// set one, or several contexts are read (each gets its own).
+func (o *LintOptions) Complete(_ *genericclioptions.ConfigFlags, _ *cobra.Command, _ []string) error {
+	if err := o.Print.complete(); err != nil {
+		return err
+	}
+	if o.Fleet.enabled() {
+		return nil
+	}
+	return o.Source.complete()
+}
+
+// Validate checks the flags; it does no I/O.
 func (o *LintOptions) Validate() error {
-	if err := validateOutput(o.Output, "json", "yaml", "github", "sarif"); err != nil {
+	if err := o.Print.validate(); err != nil {
 		return err
 	}
 	if err := o.Fleet.validate(o.Source.Filename); err != nil {
 		return err
 	}
-	if o.Fleet.enabled() && (o.Output == "github" || o.Output == "sarif") {
-		return fmt.Errorf("-o %s annotates a file read with -f, not several contexts: use -o json", o.Output)
+	if f := o.Print.format(); o.Fleet.enabled() && (f == outputGitHub || f == outputSARIF) {
+		return fmt.Errorf("-o %s annotates a file read with -f, not several contexts: use -o json", f)
 	}
 	return nil
-}
-
-// Complete prepares the client, unless -f is given, a test set one, or
-// several contexts are read (each gets its own).
-func (o *LintOptions) Complete() error {
-	if o.Fleet.enabled() {
-		return nil
-	}
-	return o.Source.complete()
 }
 
 // locate adds the file and the line in it to each finding, when aws-auth
@@ -122,24 +123,24 @@ func lint(ctx context.Context, src *awsAuthSource) (string, []output.Located, er
 }
 
 // Run lints aws-auth; it fails with status 1 when a finding is an error.
-func (o *LintOptions) Run(cmd *cobra.Command) error {
+func (o *LintOptions) Run(ctx context.Context) error {
 	if o.Fleet.enabled() {
-		return o.runFleet(cmd.Context())
+		return o.runFleet(ctx)
 	}
-	where, findings, err := lint(cmd.Context(), &o.Source)
+	where, findings, err := lint(ctx, &o.Source)
 	if err != nil {
 		return err
 	}
 	var err2 error
-	switch o.Output {
-	case "":
+	switch o.Print.format() {
+	case outputTable:
 		output.Findings(o.Out, where, findings)
-	case "github":
+	case outputGitHub:
 		err2 = output.GitHub(o.Out, findings)
-	case "sarif":
+	case outputSARIF:
 		err2 = output.SARIF(o.Out, version, findings)
 	default:
-		err2 = output.Print(o.Out, o.Output, output.NewFindingList(where, findings))
+		err2 = o.Print.print(o.Out, output.NewFindingList(where, findings))
 	}
 	if err2 != nil {
 		return err2
@@ -202,10 +203,10 @@ func (o *LintOptions) runFleet(ctx context.Context) error {
 		l.Warnings += c.Warnings
 		l.Contexts = append(l.Contexts, c)
 	}
-	if o.Output == "" {
+	if o.Print.human() {
 		err = output.FleetFindingTable(o.Out, l)
 	} else {
-		err = output.Print(o.Out, o.Output, l)
+		err = o.Print.print(o.Out, l)
 	}
 	if err != nil {
 		return err

@@ -73,15 +73,7 @@ and cluster). A context that cannot be read is a row with its error
   kubectl eksaccess list -f aws-auth.yaml
   kubectl eksaccess list --all-contexts --arn arn:aws:iam::111122223333:role/Admin`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			return o.Run(cmd)
-		},
+		RunE: runE(flags, o),
 	}
 	o.Source.addFlags(cmd)
 	o.Cluster.addFlags(cmd)
@@ -90,6 +82,18 @@ and cluster). A context that cannot be read is a row with its error
 	o.Print.addFlags(cmd)
 	cmd.Flags().BoolVar(&o.NoHeaders, "no-headers", false, "Don't print headers")
 	return cmd
+}
+
+// Complete prepares the printer and the client, unless -f is given, a test
+// set one, or several contexts are read (each gets its own).
+func (o *ListOptions) Complete(_ *genericclioptions.ConfigFlags, _ *cobra.Command, _ []string) error {
+	if err := o.Print.complete(); err != nil {
+		return err
+	}
+	if o.Fleet.enabled() {
+		return nil
+	}
+	return o.Source.complete()
 }
 
 // Validate checks the flags; it does no I/O.
@@ -116,25 +120,13 @@ func (o *ListOptions) Validate() error {
 	return nil
 }
 
-// Complete prepares the client, unless -f is given, a test set one, or
-// several contexts are read (each gets its own).
-func (o *ListOptions) Complete() error {
-	if err := o.Print.complete(); err != nil {
-		return err
-	}
-	if o.Fleet.enabled() {
-		return nil
-	}
-	return o.Source.complete()
-}
-
 // Run reads aws-auth (and the cluster's access entries when it is known)
 // and prints them.
-func (o *ListOptions) Run(cmd *cobra.Command) error {
+func (o *ListOptions) Run(ctx context.Context) error {
 	if o.Fleet.enabled() {
-		return o.runFleet(cmd.Context())
+		return o.runFleet(ctx)
 	}
-	v, err := o.read(cmd.Context(), &o.Source, &o.Cluster, o.ErrOut)
+	v, err := o.read(ctx, &o.Source, &o.Cluster, o.ErrOut)
 	if err != nil {
 		return err
 	}

@@ -27,14 +27,14 @@ type MigrateOptions struct {
 	Approve    bool
 	SwitchMode string
 	Force      bool
-	Output     string
+	Print      *printFlags
 	// WaitTimeout bounds the wait for the mode update.
 	WaitTimeout time.Duration
 }
 
 // NewCmdMigrate builds `kubectl eksaccess migrate`.
 func NewCmdMigrate(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &MigrateOptions{IOStreams: streams, Source: awsAuthSource{configFlags: flags, in: streams.In}, Cluster: clusterTarget{configFlags: flags}}
+	o := &MigrateOptions{IOStreams: streams, Source: awsAuthSource{configFlags: flags, in: streams.In}, Cluster: clusterTarget{configFlags: flags}, Print: newPrintFlags()}
 	cmd := &cobra.Command{
 		Use:   "migrate [--approve [--switch-mode[=API_AND_CONFIG_MAP|API]]]",
 		Short: "Plan and make the move from aws-auth to EKS access entries",
@@ -61,15 +61,7 @@ for it (at most --wait-timeout; the update goes on after that, follow it with
   kubectl eksaccess migrate --approve --switch-mode
   kubectl eksaccess migrate --approve --switch-mode=API`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if err := o.Source.complete(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: runE(flags, o),
 	}
 	o.Source.addFlags(cmd)
 	o.Cluster.addFlags(cmd)
@@ -77,12 +69,21 @@ for it (at most --wait-timeout; the update goes on after that, follow it with
 	cmd.Flags().StringVar(&o.SwitchMode, "switch-mode", "", "With --approve, also move the cluster to this authentication mode: API_AND_CONFIG_MAP or API")
 	cmd.Flags().Lookup("switch-mode").NoOptDefVal = modeAPIAndConfigMap
 	cmd.Flags().BoolVar(&o.Force, "force", false, "Switch to API mode even though manual steps are left")
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Print the plan as json or yaml")
+	o.Print.addFlags(cmd, "Print the plan in this format")
 	cmd.Flags().DurationVar(&o.WaitTimeout, "wait-timeout", 10*time.Minute, "With --switch-mode, how long to wait for EKS to finish the update (it goes on after that)")
 	return cmd
 }
 
-// Validate checks the flags.
+// Complete prepares the client (unless -f is given or a test set one) and
+// the printer.
+func (o *MigrateOptions) Complete(_ *genericclioptions.ConfigFlags, _ *cobra.Command, _ []string) error {
+	if err := o.Print.complete(); err != nil {
+		return err
+	}
+	return o.Source.complete()
+}
+
+// Validate checks the flags; it does no I/O.
 func (o *MigrateOptions) Validate() error {
 	switch o.SwitchMode {
 	case "", modeAPIAndConfigMap, modeAPI:
@@ -95,7 +96,7 @@ func (o *MigrateOptions) Validate() error {
 	if o.WaitTimeout <= 0 {
 		return fmt.Errorf("--wait-timeout must be positive, not %s", o.WaitTimeout)
 	}
-	return validateOutput(o.Output, "json", "yaml")
+	return o.Print.validate()
 }
 
 // Run plans, and with --approve carries out, the migration.
@@ -117,15 +118,15 @@ func (o *MigrateOptions) Run(ctx context.Context) error {
 		return err
 	}
 	info := output.ClusterInfo{Name: cl.Name, Region: cl.Region, AuthenticationMode: cl.AuthenticationMode, AccessEntriesRead: cl.AccessEntries()}
-	if o.Output != "" {
-		if err := output.Print(o.Out, o.Output, output.NewMigrationPlan(info, plan)); err != nil {
+	if !o.Print.human() {
+		if err := o.Print.print(o.Out, output.NewMigrationPlan(info, plan)); err != nil {
 			return err
 		}
 	} else {
 		printPlan(o.Out, where, plan)
 	}
 	if !o.Approve {
-		if plan.Pending() > 0 || o.Output == "" {
+		if plan.Pending() > 0 || o.Print.human() {
 			fmt.Fprintf(o.ErrOut, "Nothing changed: re-run with --approve to carry out the plan.\n")
 		}
 		return nil

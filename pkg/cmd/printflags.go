@@ -25,6 +25,8 @@ const (
 var ownFormatHelp = map[string]string{
 	outputTable: "the default",
 	outputName:  "TYPE/ARN, one per line",
+	"github":    "workflow annotations",
+	"sarif":     "SARIF 2.1.0",
 }
 
 // printFlags is -o of a command, as kubectl's own `auth whoami` has it: the
@@ -58,8 +60,13 @@ func newPrintFlags(own ...string) *printFlags {
 }
 
 // addFlags adds -o, --template and --allow-missing-template-keys to cmd,
-// and completes -o with its formats.
-func (f *printFlags) addFlags(cmd *cobra.Command) {
+// and completes -o with its formats. what, when given, says what -o prints
+// (default "Output format").
+func (f *printFlags) addFlags(cmd *cobra.Command, what ...string) {
+	usage := "Output format"
+	if len(what) > 0 {
+		usage = what[0]
+	}
 	f.flags.TemplatePrinterFlags.AddFlags(cmd)
 	formats := f.formats()
 	for i, v := range formats {
@@ -67,7 +74,7 @@ func (f *printFlags) addFlags(cmd *cobra.Command) {
 			formats[i] = v + " (" + d + ")"
 		}
 	}
-	cmd.Flags().StringVarP(f.flags.OutputFormat, "output", "o", "", "Output format: "+strings.Join(formats, ", "))
+	cmd.Flags().StringVarP(f.flags.OutputFormat, "output", "o", "", usage+": "+strings.Join(formats, ", "))
 	f.flags.OutputFlagSpecified = func() bool { return cmd.Flags().Changed("output") }
 	_ = cmd.RegisterFlagCompletionFunc("output", func(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		var out []string
@@ -135,9 +142,10 @@ func (f *printFlags) validate() error {
 }
 
 // complete builds the printer of a machine format, reading the template
-// file of -o jsonpath-file= or go-template-file=.
+// file of -o jsonpath-file= or go-template-file=. An unknown format is left
+// to validate to name.
 func (f *printFlags) complete() error {
-	if f.human() || f.printer != nil {
+	if f.human() || f.printer != nil || f.validate() != nil {
 		return nil
 	}
 	p, err := f.flags.ToPrinter()

@@ -34,7 +34,7 @@ type RemoveOptions struct {
 
 // NewCmdRemove builds `kubectl eksaccess remove`.
 func NewCmdRemove(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &RemoveOptions{writeOptions: writeOptions{IOStreams: streams, configFlags: flags}, viaOptions: viaOptions{Cluster: clusterTarget{configFlags: flags}}}
+	o := &RemoveOptions{writeOptions: newWriteOptions(flags, streams), viaOptions: viaOptions{Cluster: clusterTarget{configFlags: flags}}}
 	cmd := &cobra.Command{
 		Use:   "remove ARN | --account ID",
 		Short: "Revoke the aws-auth mapping or EKS access entry of an IAM user, role or account",
@@ -63,20 +63,7 @@ AmazonEKSClusterAdminPolicy (nobody would be cluster admin) are kept unless
   kubectl eksaccess remove arn:aws:iam::111122223333:role/Dev --via access-entry --policy AmazonEKSViewPolicy
   kubectl eksaccess remove arn:aws:iam::111122223333:user/former_employee -f k8s/aws-auth.yaml --in-place`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 1 {
-				o.ARN = args[0]
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if o.file.Filename == "" {
-				if err := o.complete(); err != nil {
-					return err
-				}
-			}
-			return o.Run(cmd)
-		},
+		RunE: runE(flags, o),
 	}
 	o.writeOptions.addFlags(cmd)
 	o.file.addFlags(cmd)
@@ -88,7 +75,19 @@ AmazonEKSClusterAdminPolicy (nobody would be cluster admin) are kept unless
 	return cmd
 }
 
-// Validate checks the flags and works out the change.
+// Complete takes the ARN argument and, unless -f edits a file, prepares
+// the clients.
+func (o *RemoveOptions) Complete(f *genericclioptions.ConfigFlags, _ *cobra.Command, args []string) error {
+	if len(args) == 1 {
+		o.ARN = args[0]
+	}
+	if o.file.Filename != "" {
+		return nil
+	}
+	return o.writeOptions.complete(f)
+}
+
+// Validate checks the flags and works out the change; it does no I/O.
 func (o *RemoveOptions) Validate() error {
 	if err := o.writeOptions.validate(); err != nil {
 		return err
@@ -112,7 +111,7 @@ func (o *RemoveOptions) Validate() error {
 	if o.Via == viaAccessEntry && o.Account != "" {
 		return errors.New("access entries are per principal: --account exists only in aws-auth (--via aws-auth)")
 	}
-	if err := o.file.validate(o.DryRun, o.Output, o.Via); err != nil {
+	if err := o.file.validate(o.DryRun, o.Print, o.Via); err != nil {
 		return err
 	}
 	switch {
@@ -140,9 +139,8 @@ func (o *RemoveOptions) Validate() error {
 	return nil
 }
 
-// Run removes the mapping.
-func (o *RemoveOptions) Run(cmd *cobra.Command) error {
-	ctx := cmd.Context()
+// Run removes the mapping, in the cluster or in the file given with -f.
+func (o *RemoveOptions) Run(ctx context.Context) error {
 	var (
 		via string
 		cl  *eksCluster
@@ -161,9 +159,7 @@ func (o *RemoveOptions) Run(cmd *cobra.Command) error {
 			fmt.Fprintf(o.ErrOut, "Warning: %s still has an access entry in cluster %s, which grants access whatever aws-auth says: remove it with --via access-entry.\n", e.PrincipalARN, cl.Name)
 		}
 	}()
-	for _, n := range o.notices {
-		fmt.Fprintf(o.ErrOut, "Notice: %s\n", n)
-	}
+	o.say(o.notices, nil)
 	// The remove does not revoke the principal while mapAccounts admits
 	// its account: remember what the last attempt of the edit found.
 	var admitted []*awsauth.Entry

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"slices"
@@ -23,7 +24,7 @@ type RestoreOptions struct {
 
 // NewCmdRestore builds `kubectl eksaccess restore`.
 func NewCmdRestore(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &RestoreOptions{writeOptions: writeOptions{IOStreams: streams, configFlags: flags}}
+	o := &RestoreOptions{writeOptions: newWriteOptions(flags, streams)}
 	cmd := &cobra.Command{
 		Use:   "restore FILE",
 		Short: "Write a backup of aws-auth back, through the same diff and guards",
@@ -32,23 +33,15 @@ any ConfigMap manifest) back to the cluster. The diff, confirmation, lockout
 guards, dry run and backup work as for add.`,
 		Example: `  kubectl eksaccess restore ~/.local/state/kubectl-eksaccess/backups/my-context/aws-auth-20261128T101500.000Z-rv4242-3f1c9a0b2d4e.yaml --dry-run`,
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Filename = args[0]
-			if err := o.writeOptions.validate(); err != nil {
-				return err
-			}
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			return o.Run(cmd)
-		},
+		RunE:    runE(flags, o),
 	}
 	o.writeOptions.addFlags(cmd)
 	return cmd
 }
 
 // Complete reads the backup and prepares the clients.
-func (o *RestoreOptions) Complete() error {
+func (o *RestoreOptions) Complete(flags *genericclioptions.ConfigFlags, _ *cobra.Command, args []string) error {
+	o.Filename = args[0]
 	f, err := os.Open(o.Filename)
 	if err != nil {
 		return fmt.Errorf("cannot read the backup: %w", err)
@@ -65,12 +58,15 @@ func (o *RestoreOptions) Complete() error {
 	if o.data == nil {
 		o.data = map[string]string{}
 	}
-	return o.complete()
+	return o.complete(flags)
 }
 
+// Validate checks the flags.
+func (o *RestoreOptions) Validate() error { return o.writeOptions.validate() }
+
 // Run writes the backup's data back.
-func (o *RestoreOptions) Run(cmd *cobra.Command) error {
-	return o.write(cmd.Context(), func(current map[string]string) (edited, error) {
+func (o *RestoreOptions) Run(ctx context.Context) error {
+	return o.write(ctx, func(current map[string]string) (edited, error) {
 		changed := !equalData(current, o.data)
 		keys := []string{}
 		for k := range o.data {

@@ -108,3 +108,25 @@ func addVerbosityFlag(cmd *cobra.Command) {
 	v.Usage = "Log level: 6 logs the API requests, 8 and more their bodies (tokens are masked)"
 	cmd.PersistentFlags().AddGoFlag(v)
 }
+
+// commandOptions is the shape of every verb's options, as in kubectl:
+// Complete does the I/O and fills the dependencies still nil (tests set
+// theirs first), Validate checks the flags without I/O, Run does the work.
+type commandOptions interface {
+	Complete(f *genericclioptions.ConfigFlags, cmd *cobra.Command, args []string) error
+	Validate() error
+	Run(ctx context.Context) error
+}
+
+// runE is the RunE of a verb: Complete, Validate and Run, in that order.
+func runE(f *genericclioptions.ConfigFlags, o commandOptions) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := o.Complete(f, cmd, args); err != nil {
+			return err
+		}
+		if err := o.Validate(); err != nil {
+			return err
+		}
+		return o.Run(cmd.Context())
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/eksaccess/kubectl-eksaccess/pkg/kube"
 )
@@ -87,14 +88,19 @@ func (s *awsAuthSource) contextName() string {
 	if s.configFlags == nil {
 		return "the cluster"
 	}
-	if s.configFlags.Context != nil && *s.configFlags.Context != "" {
-		return "context " + *s.configFlags.Context
-	}
-	raw, err := s.configFlags.ToRawKubeConfigLoader().RawConfig()
-	if err == nil && raw.CurrentContext != "" {
-		return "context " + raw.CurrentContext
+	if _, name, _ := currentContext(s.configFlags); name != "" {
+		return "context " + name
 	}
 	return "the cluster"
+}
+
+// currentContext is kube.CurrentContext for the kubeconfig flags.
+func currentContext(f *genericclioptions.ConfigFlags) (clientcmdapi.Config, string, error) {
+	flag := ""
+	if f.Context != nil {
+		flag = *f.Context
+	}
+	return kube.CurrentContext(f.ToRawKubeConfigLoader(), flag)
 }
 
 // validateOutput checks an -o value against the formats a command prints.

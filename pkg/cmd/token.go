@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	clientauthv1beta1 "k8s.io/client-go/pkg/apis/clientauthentication/v1beta1"
 
@@ -26,7 +28,7 @@ type TokenOptions struct {
 // NewCmdToken builds `kubectl eksaccess token`, a drop-in for
 // `aws eks get-token` in a kubeconfig's exec section.
 func NewCmdToken(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &TokenOptions{IOStreams: streams, Now: time.Now}
+	o := &TokenOptions{IOStreams: streams}
 	cmd := &cobra.Command{
 		Use:   "token --cluster-name NAME [--role-arn ARN] [--region REGION] [--profile PROFILE]",
 		Short: "Print an EKS token as an ExecCredential, like 'aws eks get-token'",
@@ -43,12 +45,7 @@ Without a region, the token is signed for the global STS endpoint
 		Example: `  kubectl eksaccess token --cluster-name demo --region eu-west-1
   kubectl eksaccess token --cluster-name demo --role-arn arn:aws:iam::111122223333:role/ClusterCreator`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.ClusterName == "" {
-				return errors.New("--cluster-name is required: the name of the EKS cluster the token is for")
-			}
-			return o.Run(cmd)
-		},
+		RunE: runE(nil, o),
 	}
 	cmd.Flags().StringVarP(&o.ClusterName, "cluster-name", "i", "", "Name of the EKS cluster the token is for (signed into it)")
 	cmd.Flags().StringVar(&o.AWS.RoleARN, "role-arn", "", "IAM role to assume before making the token")
@@ -56,6 +53,22 @@ Without a region, the token is signed for the global STS endpoint
 	cmd.Flags().StringVar(&o.AWS.Region, "region", "", "AWS region of the STS endpoint")
 	cmd.Flags().StringVar(&o.AWS.Profile, "profile", "", "AWS profile to use (default: AWS_PROFILE, else 'default')")
 	return cmd
+}
+
+// Complete fills the clock, unless a test set one.
+func (o *TokenOptions) Complete(_ *genericclioptions.ConfigFlags, _ *cobra.Command, _ []string) error {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return nil
+}
+
+// Validate checks the flags.
+func (o *TokenOptions) Validate() error {
+	if o.ClusterName == "" {
+		return errors.New("--cluster-name is required: the name of the EKS cluster the token is for")
+	}
+	return nil
 }
 
 // execCredential is the ExecCredential `aws eks get-token` prints, field
@@ -71,8 +84,7 @@ type execCredential struct {
 }
 
 // Run makes the token and prints the ExecCredential.
-func (o *TokenOptions) Run(cmd *cobra.Command) error {
-	ctx := cmd.Context()
+func (o *TokenOptions) Run(ctx context.Context) error {
 	client, err := awsapi.NewTokenClient(ctx, o.AWS)
 	if err != nil {
 		return err

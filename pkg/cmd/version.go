@@ -1,11 +1,13 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/eksaccess/kubectl-eksaccess/pkg/output"
@@ -43,18 +45,15 @@ func NewCmdVersion(streams genericiooptions.IOStreams) *cobra.Command {
 		Use:   "version",
 		Short: "Print the plugin's version",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if err := o.Print.complete(); err != nil {
-				return err
-			}
-			return o.Run()
-		},
+		RunE:  runE(nil, o),
 	}
 	o.Print.addFlags(cmd)
 	return cmd
+}
+
+// Complete prepares the printer.
+func (o *VersionOptions) Complete(_ *genericclioptions.ConfigFlags, _ *cobra.Command, _ []string) error {
+	return o.Print.complete()
 }
 
 // Validate checks the flags.
@@ -63,7 +62,7 @@ func (o *VersionOptions) Validate() error {
 }
 
 // Run prints the version.
-func (o *VersionOptions) Run() error {
+func (o *VersionOptions) Run(context.Context) error {
 	v := output.NewVersion(moduleVersion(), commit, date, runtime.Version(), runtime.GOOS+"/"+runtime.GOARCH)
 	if !o.Print.human() {
 		return o.Print.print(o.Out, v)

@@ -20,7 +20,6 @@ import (
 
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/kube"
-	"github.com/eksaccess/kubectl-eksaccess/pkg/output"
 )
 
 // Dry-run strategies, as kubectl names them.
@@ -39,7 +38,7 @@ type writeOptions struct {
 	DryRun     string
 	Yes        bool
 	Force      bool
-	Output     string
+	Print      *printFlags
 	BackupDir  string
 	BackupKeep int
 
@@ -53,12 +52,17 @@ type writeOptions struct {
 	Now   func() time.Time
 }
 
+// newWriteOptions are the write options of a command, before its flags.
+func newWriteOptions(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) writeOptions {
+	return writeOptions{IOStreams: streams, configFlags: flags, Print: newPrintFlags()}
+}
+
 func (w *writeOptions) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&w.DryRun, "dry-run", dryRunNone, `Must be "none", "client", or "server". "client" only prints the diff; "server" also has the API server validate the update without storing it`)
 	cmd.Flags().Lookup("dry-run").NoOptDefVal = dryRunClient
 	cmd.Flags().BoolVarP(&w.Yes, "yes", "y", false, "Write without asking for confirmation")
 	cmd.Flags().BoolVar(&w.Force, "force", false, "Write even if a guard refuses: a lockout risk, or a data key that is already broken")
-	cmd.Flags().StringVarP(&w.Output, "output", "o", "", "Print the resulting ConfigMap as json or yaml (the diff then goes to stderr)")
+	w.Print.addFlags(cmd, "Print the resulting object in this format (the diff then goes to stderr)")
 	cmd.Flags().StringVar(&w.BackupDir, "backup-dir", "", "Where to save the previous aws-auth, in a subdirectory per context (default $XDG_STATE_HOME/kubectl-eksaccess/backups, or ~/.local/state/kubectl-eksaccess/backups)")
 	cmd.Flags().IntVar(&w.BackupKeep, "backup-keep", kube.DefaultBackupKeep, "How many backups to keep per context: after a write the oldest beyond this number are deleted (0 keeps them all)")
 }
@@ -72,11 +76,18 @@ func (w *writeOptions) validate() error {
 	if w.BackupKeep < 0 {
 		return fmt.Errorf("--backup-keep must be 0 (keep every backup) or more, not %d", w.BackupKeep)
 	}
-	return validateOutput(w.Output, "json", "yaml")
+	return w.Print.validate()
 }
 
-// complete builds the clients and the terminal checks.
-func (w *writeOptions) complete() error {
+// complete builds the clients and the terminal checks, each unless a test
+// set it first.
+func (w *writeOptions) complete(f *genericclioptions.ConfigFlags) error {
+	if w.configFlags == nil {
+		w.configFlags = f
+	}
+	if err := w.Print.complete(); err != nil {
+		return err
+	}
 	if w.ConfigMaps == nil {
 		config, err := w.configFlags.ToRESTConfig()
 		if err != nil {
@@ -92,7 +103,7 @@ func (w *writeOptions) complete() error {
 		w.Terminal = func() bool { return isTerminal(w.In) && isTerminal(w.ErrOut) }
 	}
 	if w.Color == nil {
-		w.Color = func() bool { return os.Getenv("NO_COLOR") == "" && isTerminal(w.Out) && w.Output == "" }
+		w.Color = func() bool { return os.Getenv("NO_COLOR") == "" && isTerminal(w.Out) && w.Print.human() }
 	}
 	if w.Now == nil {
 		w.Now = time.Now
@@ -127,84 +138,35 @@ type edited struct {
 	before, after *awsauth.Map
 }
 
-// write runs the shared flow: read, edit, check the guards, show the diff,
-// stop for a client dry run, confirm, back up, write with conflict retry.
+// awsAuthWrite is one write of aws-auth across the attempts of kube.Write:
+// what the first attempt showed and what the last one did.
+type awsAuthWrite struct {
+	*writeOptions
+	what           edit
+	ctxName, where string
+	cluster        string
+	caller         *awsauth.Principal
+
+	shown     map[string]string
+	final     awsauth.Result
+	backup    string
+	unchanged bool
+	// local is the ConfigMap a client dry run would have stored.
+	local *corev1.ConfigMap
+}
+
+// write runs the shared flow: read, edit, check the guards, then the one
+// confirm-and-apply step (diff, dry run, confirmation), back up, write with
+// conflict retry.
 func (w *writeOptions) write(ctx context.Context, what edit) error {
-	ctxName, cluster := contextAndCluster(w.configFlags)
-	where := "context " + ctxName
-	if ctxName == "" {
-		where = "the cluster"
+	a := &awsAuthWrite{writeOptions: w, what: what}
+	a.ctxName, a.cluster = contextAndCluster(w.configFlags)
+	a.where = "context " + a.ctxName
+	if a.ctxName == "" {
+		a.where = "the cluster"
 	}
-	caller := w.caller(ctx)
-	diffOut := w.Out
-	if w.Output != "" {
-		diffOut = w.ErrOut
-	}
-	var (
-		shown     map[string]string
-		final     awsauth.Result
-		backup    string
-		unchanged bool
-		local     *corev1.ConfigMap
-	)
-	intent := func(cur *corev1.ConfigMap) (map[string]string, error) {
-		var before map[string]string
-		if cur != nil {
-			before = cur.Data
-		}
-		res, err := what(before)
-		if err != nil {
-			return nil, err
-		}
-		if !res.Changed {
-			unchanged, final = true, res.Result
-			return nil, nil
-		}
-		if res.before == nil {
-			res.before = awsauth.Parse(before)
-		}
-		if res.after == nil {
-			res.after = awsauth.Parse(res.Data)
-		}
-		if risks := awsauth.LockoutRisks(res.before, res.after, caller); len(risks) > 0 && !w.Force {
-			return nil, fmt.Errorf("refusing to write aws-auth: %s; re-run with --force if this is what you want", strings.Join(risks, "; "))
-		}
-		final = res.Result
-		if shown == nil {
-			for _, n := range res.Notices {
-				fmt.Fprintf(w.ErrOut, "Notice: %s\n", n)
-			}
-			for _, warn := range res.Warnings {
-				fmt.Fprintf(w.ErrOut, "Warning: %s\n", warn)
-			}
-			if cur == nil {
-				fmt.Fprintf(diffOut, "# configmap %s/%s does not exist in %s: it will be created\n", kube.Namespace, kube.ConfigMapName, where)
-			}
-			header := fmt.Sprintf("diff %s/%s (%s, cluster %s)", kube.Namespace, kube.ConfigMapName, where, cluster)
-			if _, err := output.Diff(diffOut, header, before, res.Data, w.Color()); err != nil {
-				return nil, err
-			}
-			shown = res.Data
-			if w.DryRun == dryRunClient {
-				local = resulting(cur, res.Data)
-				return nil, nil
-			}
-			if err := w.confirm(where); err != nil {
-				return nil, err
-			}
-		} else if !equalData(shown, res.Data) {
-			fmt.Fprintf(w.ErrOut, "Notice: aws-auth changed while we wrote it; the same change was applied again to the new version: %s\n", res.Summary)
-		}
-		if cur != nil && w.DryRun == dryRunNone {
-			path, err := kube.SaveBackup(w.BackupDir, ctxName, cur, w.Now())
-			if err != nil {
-				return nil, err
-			}
-			backup = path
-		}
-		return res.Data, nil
-	}
-	res, err := kube.Write(ctx, w.ConfigMaps, intent, w.DryRun == dryRunServer)
+	a.caller = w.caller(ctx)
+	res, err := kube.Write(ctx, w.ConfigMaps, a.intent, w.DryRun == dryRunServer)
 	if err != nil {
 		if errors.Is(err, errNotConfirmed) {
 			return &ExitError{Code: 1}
@@ -218,39 +180,108 @@ func (w *writeOptions) write(ctx context.Context, what edit) error {
 			// attempt whose answer was lost, and declined to repeat it.
 			return fmt.Errorf("%w (an earlier attempt whose answer was lost may have made the change: check with 'kubectl eksaccess list')", err)
 		}
-		return writeError(err, where)
+		return writeError(err, a.where)
 	}
+	return a.report(res)
+}
+
+// intent is the edit of one attempt: the data to store, or nil to store
+// nothing (unchanged, client dry run).
+func (a *awsAuthWrite) intent(cur *corev1.ConfigMap) (map[string]string, error) {
+	var before map[string]string
+	if cur != nil {
+		before = cur.Data
+	}
+	res, err := a.what(before)
+	if err != nil {
+		return nil, err
+	}
+	if !res.Changed {
+		a.unchanged, a.final = true, res.Result
+		return nil, nil
+	}
+	if res.before == nil {
+		res.before = awsauth.Parse(before)
+	}
+	if res.after == nil {
+		res.after = awsauth.Parse(res.Data)
+	}
+	if risks := awsauth.LockoutRisks(res.before, res.after, a.caller); len(risks) > 0 && !a.Force {
+		return nil, fmt.Errorf("refusing to write aws-auth: %s; re-run with --force if this is what you want", strings.Join(risks, "; "))
+	}
+	a.final = res.Result
+	if a.shown != nil {
+		// A later attempt, after a conflict: the change was confirmed.
+		if !equalData(a.shown, res.Data) {
+			fmt.Fprintf(a.ErrOut, "Notice: aws-auth changed while we wrote it; the same change was applied again to the new version: %s\n", res.Summary)
+		}
+		return res.Data, a.saveBackup(cur)
+	}
+	a.say(res.Notices, res.Warnings)
+	if cur == nil {
+		fmt.Fprintf(a.diffOut(), "# configmap %s/%s does not exist in %s: it will be created\n", kube.Namespace, kube.ConfigMapName, a.where)
+	}
+	a.shown = res.Data
+	applied, err := a.confirmAndApply(proposal{
+		header:       fmt.Sprintf("diff %s/%s (%s, cluster %s)", kube.Namespace, kube.ConfigMapName, a.where, a.cluster),
+		before:       before,
+		after:        res.Data,
+		question:     fmt.Sprintf("Write this change to %s/%s in %s?", kube.Namespace, kube.ConfigMapName, a.where),
+		serverDryRun: true,
+		apply:        func() error { return a.saveBackup(cur) },
+	})
 	switch {
-	case unchanged:
-		fmt.Fprintf(w.ErrOut, "configmap/%s unchanged: %s\n", kube.ConfigMapName, final.Summary)
-		return w.printObject(resulting(res.Before, nil))
-	case w.DryRun == dryRunClient:
-		fmt.Fprintf(w.ErrOut, "configmap/%s not written (dry run): %s\n", kube.ConfigMapName, final.Summary)
-		return w.printObject(local)
+	case err != nil:
+		return nil, err
+	case !applied:
+		a.local = resulting(cur, res.Data)
+		return nil, nil
+	}
+	return res.Data, nil
+}
+
+// saveBackup saves the ConfigMap about to be replaced (not on a dry run).
+func (a *awsAuthWrite) saveBackup(cur *corev1.ConfigMap) error {
+	if cur == nil || a.DryRun != dryRunNone {
+		return nil
+	}
+	path, err := kube.SaveBackup(a.BackupDir, a.ctxName, cur, a.Now())
+	if err != nil {
+		return err
+	}
+	a.backup = path
+	return nil
+}
+
+// report says what the write did and prints the ConfigMap with -o.
+func (a *awsAuthWrite) report(res kube.WriteResult) error {
+	switch {
+	case a.unchanged:
+		fmt.Fprintf(a.ErrOut, "configmap/%s unchanged: %s\n", kube.ConfigMapName, a.final.Summary)
+		return a.printObject(resulting(res.Before, nil))
+	case a.DryRun == dryRunClient:
+		fmt.Fprintf(a.ErrOut, "configmap/%s not written (dry run): %s\n", kube.ConfigMapName, a.final.Summary)
+		return a.printObject(a.local)
 	}
 	for _, m := range kube.OtherManagers(res.Before) {
-		fmt.Fprintf(w.ErrOut, "Warning: %q also manages aws-auth; its next apply may revert this change: make the same change in its configuration\n", m)
+		fmt.Fprintf(a.ErrOut, "Warning: %q also manages aws-auth; its next apply may revert this change: make the same change in its configuration\n", m)
 	}
 	verb := "configured"
 	if res.Before == nil {
 		verb = "created"
 	}
 	suffix := ""
-	if w.DryRun == dryRunServer {
+	if a.DryRun == dryRunServer {
 		suffix = " (server dry run)"
 	}
-	status := w.Out
-	if w.Output != "" {
-		status = w.ErrOut
-	}
-	fmt.Fprintf(status, "configmap/%s %s%s: %s\n", kube.ConfigMapName, verb, suffix, final.Summary)
-	if backup != "" {
-		fmt.Fprintf(w.ErrOut, "Backup of the previous aws-auth: %s\n", backup)
-		if _, err := kube.PruneBackups(w.BackupDir, ctxName, w.BackupKeep, backup, w.Now()); err != nil {
-			fmt.Fprintf(w.ErrOut, "Warning: %v: delete old backups by hand, or pass --backup-keep=0 to keep them all\n", err)
+	fmt.Fprintf(a.statusOut(), "configmap/%s %s%s: %s\n", kube.ConfigMapName, verb, suffix, a.final.Summary)
+	if a.backup != "" {
+		fmt.Fprintf(a.ErrOut, "Backup of the previous aws-auth: %s\n", a.backup)
+		if _, err := kube.PruneBackups(a.BackupDir, a.ctxName, a.BackupKeep, a.backup, a.Now()); err != nil {
+			fmt.Fprintf(a.ErrOut, "Warning: %v: delete old backups by hand, or pass --backup-keep=0 to keep them all\n", err)
 		}
 	}
-	return w.printObject(res.After)
+	return a.printObject(res.After)
 }
 
 // caller learns which IAM identity the cluster sees, for the lockout guard.
@@ -272,10 +303,6 @@ func (w *writeOptions) caller(ctx context.Context) *awsauth.Principal {
 		return nil
 	}
 	return &p
-}
-
-func (w *writeOptions) confirm(where string) error {
-	return w.ask(fmt.Sprintf("Write this change to %s/%s in %s?", kube.Namespace, kube.ConfigMapName, where))
 }
 
 // ask asks question on the terminal (--yes answers it).
@@ -301,13 +328,13 @@ func (w *writeOptions) ask(question string) error {
 }
 
 func (w *writeOptions) printObject(cm *corev1.ConfigMap) error {
-	if w.Output == "" || cm == nil {
+	if w.Print.human() || cm == nil {
 		return nil
 	}
 	cm = cm.DeepCopy()
 	cm.APIVersion, cm.Kind = "v1", "ConfigMap"
 	cm.ManagedFields = nil
-	return output.Print(w.Out, w.Output, cm)
+	return w.Print.print(w.Out, cm)
 }
 
 // resulting is the ConfigMap a write would store (for client dry runs).
@@ -346,13 +373,9 @@ func contextAndCluster(f *genericclioptions.ConfigFlags) (string, string) {
 	if f == nil {
 		return "", "unknown"
 	}
-	raw, err := f.ToRawKubeConfigLoader().RawConfig()
+	raw, ctxName, err := currentContext(f)
 	if err != nil {
 		return "", "unknown"
-	}
-	ctxName := raw.CurrentContext
-	if f.Context != nil && *f.Context != "" {
-		ctxName = *f.Context
 	}
 	cluster := "unknown"
 	if c, ok := raw.Contexts[ctxName]; ok && c.Cluster != "" {

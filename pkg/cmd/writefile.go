@@ -14,7 +14,6 @@ import (
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/kube"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/manifest"
-	"github.com/eksaccess/kubectl-eksaccess/pkg/output"
 )
 
 // fileTarget is add/remove on a manifest file instead of the cluster, for
@@ -29,7 +28,7 @@ func (f *fileTarget) addFlags(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&f.InPlace, "in-place", false, "With -f FILE: write the result back into FILE (atomically, keeping its mode) instead of stdout")
 }
 
-func (f *fileTarget) validate(dryRun, output, via string) error {
+func (f *fileTarget) validate(dryRun string, print *printFlags, via string) error {
 	switch {
 	case f.InPlace && (f.Filename == "" || f.Filename == "-"):
 		return errors.New("--in-place needs -f FILE (a file, not stdin)")
@@ -37,7 +36,7 @@ func (f *fileTarget) validate(dryRun, output, via string) error {
 		return nil
 	case dryRun == dryRunServer:
 		return errors.New("--dry-run=server needs a cluster: with -f use --dry-run (client)")
-	case output != "":
+	case !print.human():
 		return errors.New("-o prints the ConfigMap written to a cluster: with -f the new file itself goes to stdout (or back into the file with --in-place)")
 	case via == viaAccessEntry:
 		return errors.New("-f edits aws-auth in a file, and access entries live in the cluster: drop -f, or --via access-entry and --policy/--namespace/--type")
@@ -80,12 +79,7 @@ func (w *writeOptions) writeFile(what edit, f fileTarget) error {
 	if risks := awsauth.LockoutRisks(res.before, res.after, nil); len(risks) > 0 && !w.Force {
 		return fmt.Errorf("refusing to write %s: %s; re-run with --force if this is what you want", name, strings.Join(risks, "; "))
 	}
-	for _, n := range res.Notices {
-		fmt.Fprintf(w.ErrOut, "Notice: %s\n", n)
-	}
-	for _, warn := range res.Warnings {
-		fmt.Fprintf(w.ErrOut, "Warning: %s\n", warn)
-	}
+	w.say(res.Notices, res.Warnings)
 	out, err := doc.Set(cm.Data, res.Data)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
@@ -96,15 +90,19 @@ func (w *writeOptions) writeFile(what edit, f fileTarget) error {
 	if err != nil || !equalData(back.Data, res.Data) {
 		return fmt.Errorf("%s: the edited file does not read back as intended: nothing was written; please report this", name)
 	}
-	if _, err := output.Diff(w.ErrOut, "diff "+name, cm.Data, res.Data, w.color()); err != nil {
+	applied, err := w.confirmAndApply(proposal{
+		header:  "diff " + name,
+		before:  cm.Data,
+		after:   res.Data,
+		diffOut: w.ErrOut,
+		apply:   func() error { return w.emitFile(f, src, out, mode) },
+	})
+	switch {
+	case err != nil:
 		return err
-	}
-	if w.DryRun == dryRunClient {
+	case !applied:
 		fmt.Fprintf(w.ErrOut, "%s not written (dry run): %s\n", name, res.Summary)
 		return nil
-	}
-	if err := w.emitFile(f, src, out, mode); err != nil {
-		return err
 	}
 	if f.InPlace {
 		fmt.Fprintf(w.ErrOut, "%s written: %s\n", name, res.Summary)
