@@ -224,11 +224,7 @@ func lintShadowed(e *Entry, name string, at atEntry) bool {
 		return true
 	}
 	if len(e.Ambiguous) > 0 {
-		others := make([]string, len(e.Ambiguous))
-		for i, o := range e.Ambiguous {
-			others[i] = o.where()
-		}
-		at(CodeAmbiguousUser, SeverityError, fmt.Sprintf("%s differs only in case from %s; which mapping applies changes from one request to the next", name, strings.Join(others, ", ")),
+		at(CodeAmbiguousUser, SeverityError, fmt.Sprintf("%s differs only in case from %s; which mapping applies changes from one request to the next", name, e.ambiguousWith()),
 			"keep exactly one entry for this user")
 	}
 	return false

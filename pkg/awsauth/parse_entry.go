@@ -88,11 +88,16 @@ func (e *Entry) Status() string {
 	case e.Never != "":
 		return "never matches: " + e.Never
 	case len(e.Ambiguous) > 0:
-		others := make([]string, len(e.Ambiguous))
-		for i, o := range e.Ambiguous {
-			others[i] = o.where()
-		}
-		return "ambiguous with " + strings.Join(others, ", ")
+		return "ambiguous with " + e.ambiguousWith()
 	}
 	return "ok"
+}
+
+// ambiguousWith lists where the entries of e.Ambiguous stand.
+func (e *Entry) ambiguousWith() string {
+	others := make([]string, len(e.Ambiguous))
+	for i, o := range e.Ambiguous {
+		others[i] = o.where()
+	}
+	return strings.Join(others, ", ")
 }

@@ -118,37 +118,32 @@ func fromYAML(v any) (ynode, bool) {
 		}
 		return ynode{kind: yList, list: list}, true
 	case map[string]any:
-		keys := make([]ykv, 0, len(t))
-		for k, e := range t {
-			n, ok := fromYAML(e)
-			if !ok {
-				return ynode{}, false
-			}
-			keys = append(keys, ykv{k, n})
-		}
-		if !sortKeys(keys) {
-			return ynode{}, false
-		}
-		return ynode{kind: yMap, keys: keys}, true
+		return mapNode(t, func(k string) (string, bool) { return k, true })
 	case map[any]any:
-		keys := make([]ykv, 0, len(t))
-		for k, e := range t {
-			ks, ok := yamlKeyString(k)
-			if !ok || !utf8.ValidString(ks) {
-				return ynode{}, false
-			}
-			n, ok := fromYAML(e)
-			if !ok {
-				return ynode{}, false
-			}
-			keys = append(keys, ykv{ks, n})
-		}
-		if !sortKeys(keys) {
-			return ynode{}, false // two keys that convert alike: random winner
-		}
-		return ynode{kind: yMap, keys: keys}, true
+		return mapNode(t, yamlKeyString)
 	}
 	return ynode{}, false
+}
+
+// mapNode converts a mapping whose keys keyString turns into strings, or
+// reports false when a key does not convert or two convert alike.
+func mapNode[K comparable](m map[K]any, keyString func(K) (string, bool)) (ynode, bool) {
+	keys := make([]ykv, 0, len(m))
+	for k, e := range m {
+		ks, ok := keyString(k)
+		if !ok || !utf8.ValidString(ks) {
+			return ynode{}, false
+		}
+		n, ok := fromYAML(e)
+		if !ok {
+			return ynode{}, false
+		}
+		keys = append(keys, ykv{ks, n})
+	}
+	if !sortKeys(keys) {
+		return ynode{}, false // two keys that convert alike: random winner
+	}
+	return ynode{kind: yMap, keys: keys}, true
 }
 
 // yamlKeyString converts a map key as sigs.k8s.io/yaml v1.6.0 does.

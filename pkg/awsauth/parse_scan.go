@@ -89,12 +89,7 @@ func (s *blockScanner) line(line string) bool {
 // endKey closes the pending key's list, if it has one.
 func (s *blockScanner) endKey() {
 	if s.pending >= 0 && s.listCol >= 0 {
-		if cap(s.listSlab)-len(s.listSlab) < len(s.list) {
-			s.listSlab = make([]ynode, 0, max(len(s.list), min(s.hint*3+16, 4096)))
-		}
-		n := len(s.listSlab)
-		s.listSlab = append(s.listSlab, s.list...)
-		s.cur[s.pending].val = ynode{kind: yList, list: s.listSlab[n:len(s.listSlab):len(s.listSlab)]}
+		s.cur[s.pending].val = ynode{kind: yList, list: cut(&s.listSlab, s.list, min(s.hint*3+16, 4096))}
 	}
 	s.pending, s.listCol, s.list = -1, -1, s.list[:0]
 }
@@ -105,12 +100,7 @@ func (s *blockScanner) endItem() bool {
 	if !sortKeys(s.cur) {
 		return false // yaml.v2 keeps the later duplicate; let it
 	}
-	if cap(s.keySlab)-len(s.keySlab) < len(s.cur) {
-		s.keySlab = make([]ykv, 0, max(len(s.cur), min(s.hint*4+16, 4096)))
-	}
-	n := len(s.keySlab)
-	s.keySlab = append(s.keySlab, s.cur...)
-	s.items = append(s.items, ynode{kind: yMap, keys: s.keySlab[n:len(s.keySlab):len(s.keySlab)]})
+	s.items = append(s.items, ynode{kind: yMap, keys: cut(&s.keySlab, s.cur, min(s.hint*4+16, 4096))})
 	s.cur = s.cur[:0]
 	return true
 }
@@ -126,6 +116,18 @@ func (s *blockScanner) addKey(line string) bool {
 	}
 	s.cur = append(s.cur, ykv{key, val})
 	return true
+}
+
+// cut copies items to the end of slab, which grows by a new block of at
+// least size when it is full, and returns the copy, capped so that an
+// append to it cannot reach the next copy.
+func cut[T any](slab *[]T, items []T, size int) []T {
+	if cap(*slab)-len(*slab) < len(items) {
+		*slab = make([]T, 0, max(len(items), size))
+	}
+	n := len(*slab)
+	*slab = append(*slab, items...)
+	return (*slab)[n:len(*slab):len(*slab)]
 }
 
 // scanKeyLine reads "key: scalar" or "key:" (empty: the value is null
