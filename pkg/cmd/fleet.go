@@ -19,7 +19,6 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 
-	"github.com/eksaccess/kubectl-eksaccess/pkg/kube"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/output"
 )
 
@@ -284,13 +283,9 @@ func failureOf(err error) string {
 // fleetSource is the aws-auth source of one context: its own client, whose
 // last raw API error is kept to classify the message made from it.
 func fleetSource(t fleetTarget) (*awsAuthSource, *recordingConfigMaps, error) {
-	config, err := t.flags.ToRESTConfig()
+	cs, err := newClients(t.flags)
 	if err != nil {
-		return nil, nil, kubeconfigError(err)
-	}
-	cs, err := kube.NewClients(config)
-	if err != nil {
-		return nil, nil, kubeconfigError(err)
+		return nil, nil, err
 	}
 	rec := &recordingConfigMaps{ConfigMapsGetter: cs.CoreV1()}
 	return &awsAuthSource{configFlags: t.flags, ConfigMaps: rec}, rec, nil

@@ -68,13 +68,7 @@ const (
 // Complete prepares the printer and the client, unless -f is given, a test
 // set one, or several contexts are read (each gets its own).
 func (o *LintOptions) Complete(_ *genericclioptions.ConfigFlags, _ *cobra.Command, _ []string) error {
-	if err := o.Print.complete(); err != nil {
-		return err
-	}
-	if o.Fleet.enabled() {
-		return nil
-	}
-	return o.Source.complete()
+	return completeRead(o.Print, &o.Fleet, &o.Source)
 }
 
 // Validate checks the flags; it does no I/O.

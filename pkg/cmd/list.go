@@ -87,13 +87,7 @@ and cluster). A context that cannot be read is a row with its error
 // Complete prepares the printer and the client, unless -f is given, a test
 // set one, or several contexts are read (each gets its own).
 func (o *ListOptions) Complete(_ *genericclioptions.ConfigFlags, _ *cobra.Command, _ []string) error {
-	if err := o.Print.complete(); err != nil {
-		return err
-	}
-	if o.Fleet.enabled() {
-		return nil
-	}
-	return o.Source.complete()
+	return completeRead(o.Print, &o.Fleet, &o.Source)
 }
 
 // Validate checks the flags; it does no I/O.

@@ -40,16 +40,39 @@ func (s *awsAuthSource) complete() error {
 	if s.Filename != "" || s.ConfigMaps != nil {
 		return nil
 	}
-	config, err := s.configFlags.ToRESTConfig()
+	cs, err := newClients(s.configFlags)
 	if err != nil {
-		return kubeconfigError(err)
-	}
-	cs, err := kube.NewClients(config)
-	if err != nil {
-		return kubeconfigError(err)
+		return err
 	}
 	s.ConfigMaps = cs.CoreV1()
 	return nil
+}
+
+// newClients builds the Kubernetes clients of the kubeconfig flags, with
+// kubeconfig errors turned into messages.
+func newClients(f *genericclioptions.ConfigFlags) (*kube.Clients, error) {
+	config, err := f.ToRESTConfig()
+	if err != nil {
+		return nil, kubeconfigError(err)
+	}
+	cs, err := kube.NewClients(config)
+	if err != nil {
+		return nil, kubeconfigError(err)
+	}
+	return cs, nil
+}
+
+// completeRead is the Complete of a command that reads aws-auth (list,
+// lint): the printer, and the client unless -f is given, a test set one,
+// or several contexts are read (each gets its own).
+func completeRead(p *printFlags, fleet *fleetFlags, src *awsAuthSource) error {
+	if err := p.complete(); err != nil {
+		return err
+	}
+	if fleet.enabled() {
+		return nil
+	}
+	return src.complete()
 }
 
 // load returns the ConfigMap data and a description of where it came from.

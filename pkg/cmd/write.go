@@ -89,13 +89,9 @@ func (w *writeOptions) complete(f *genericclioptions.ConfigFlags) error {
 		return err
 	}
 	if w.ConfigMaps == nil {
-		config, err := w.configFlags.ToRESTConfig()
+		cs, err := newClients(w.configFlags)
 		if err != nil {
-			return kubeconfigError(err)
-		}
-		cs, err := kube.NewClients(config)
-		if err != nil {
-			return kubeconfigError(err)
+			return err
 		}
 		w.ConfigMaps, w.Reviews = cs.CoreV1(), cs.AuthenticationV1()
 	}
