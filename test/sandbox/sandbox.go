@@ -233,7 +233,7 @@ func Start(ctx context.Context, opts Options) (_ *Sandbox, err error) {
 	if err := s.State.SetClusterEndpoint(s.Cluster, s.Server, base64.StdEncoding.EncodeToString(s.Admin.CAData)); err != nil {
 		return nil, err
 	}
-	if err := s.seedCluster(ctx); err != nil {
+	if err := s.seedCluster(ctx, opts.Seed.Clusters[0]); err != nil {
 		return nil, fmt.Errorf("seeding the cluster: %w", err)
 	}
 	if err := s.writeAWSFiles(); err != nil {
@@ -325,11 +325,20 @@ const AWSAuth = `- rolearn: arn:aws:iam::111122223333:role/eks-node
 // and admin ClusterRoles have no rules).
 const ViewerGroup = "viewers"
 
-func (s *Sandbox) seedCluster(ctx context.Context) error {
+// seedCluster writes aws-auth (the node role, and each managed node
+// group's role as EKS maps it unless the cluster is in API mode), RBAC, a
+// service account and a pod.
+func (s *Sandbox) seedCluster(ctx context.Context, c fakeaws.SeedCluster) error {
 	cs := s.Clientset
+	mapRoles := AWSAuth
+	if c.AuthenticationMode != fakeaws.ModeAPI {
+		for _, ng := range c.NodeGroups {
+			mapRoles += "- rolearn: " + ng + "\n  username: system:node:{{EC2PrivateDNSName}}\n  groups:\n    - system:bootstrappers\n    - system:nodes\n"
+		}
+	}
 	if _, err := cs.CoreV1().ConfigMaps("kube-system").Create(ctx, &corev1.ConfigMap{
 		ObjectMeta: metav1.ObjectMeta{Name: "aws-auth", Namespace: "kube-system"},
-		Data:       map[string]string{"mapRoles": AWSAuth},
+		Data:       map[string]string{"mapRoles": mapRoles},
 	}, metav1.CreateOptions{}); err != nil {
 		return err
 	}
@@ -436,4 +445,76 @@ func HasTokenVerb(plugin string) bool {
 	}
 	out, err := exec.Command(plugin, "token", "--help").CombinedOutput()
 	return err == nil && strings.Contains(string(out), "--cluster-name")
+}
+
+// IAM Identity Center (SSO) permission sets as the sandbox seeds them
+// (WithSSORoles): IAM Identity Center makes a role
+// AWSReservedSSO_<PermissionSet>_<16 hex> under
+// /aws-reserved/sso.amazonaws.com/, with a region segment for the newer
+// ones (/aws-reserved/sso.amazonaws.com/eu-west-1/).
+const (
+	// SSOAdmin has one role, without a region segment.
+	SSOAdmin     = "AdministratorAccess"
+	SSOAdminRole = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_AdministratorAccess_0a1b2c3d4e5f6789"
+	// SSOReadOnly has one role, with a region segment.
+	SSOReadOnly     = "ReadOnlyAccess"
+	SSOReadOnlyRole = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_ReadOnlyAccess_89abcdef01234567"
+	// SSOPowerUser has two roles (assigned from two regions' instances).
+	SSOPowerUser       = "PowerUserAccess"
+	SSOPowerUserRoleEU = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_PowerUserAccess_1111aaaa2222bbbb"
+	SSOPowerUserRoleUS = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/us-east-1/AWSReservedSSO_PowerUserAccess_3333cccc4444dddd"
+	// SSOBilling has no role: only a look-alike outside the SSO path.
+	SSOBilling = "Billing"
+	// SSOAdminShort is a permission set whose name is a prefix of
+	// SSOAdmin's: resolving it must not pick AdministratorAccess.
+	SSOAdminShort     = "Admin"
+	SSOAdminShortRole = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_5555eeee6666ffff"
+)
+
+// WithSSORoles adds the SSO permission-set roles above to the seed, and
+// AWSReservedSSO_Billing_... at path / (not an SSO role: IAM Identity
+// Center never makes one there).
+func WithSSORoles(seed *fakeaws.Seed) *fakeaws.Seed {
+	for _, arn := range []string{SSOAdminRole, SSOReadOnlyRole, SSOPowerUserRoleEU, SSOPowerUserRoleUS, SSOAdminShortRole} {
+		i := strings.Index(arn, ":role/") + len(":role")
+		j := strings.LastIndex(arn, "/")
+		seed.Roles = append(seed.Roles, fakeaws.SeedRole{Name: arn[j+1:], Path: arn[i : j+1]})
+	}
+	seed.Roles = append(seed.Roles, fakeaws.SeedRole{Name: "AWSReservedSSO_Billing_7777aaaa8888bbbb"})
+	return seed
+}
+
+// Roles for each access-entry type, seeded by WithNodeRoles.
+const (
+	FargateRole   = "arn:aws:iam::111122223333:role/eks-fargate-pods"
+	WindowsRole   = "arn:aws:iam::111122223333:role/eks-windows-node"
+	AutoModeRole  = "arn:aws:iam::111122223333:role/eks-auto-node"
+	HybridRole    = "arn:aws:iam::111122223333:role/eks-hybrid-node"
+	HyperPodRole  = "arn:aws:iam::111122223333:role/eks-hyperpod-node"
+	ManagedNGRole = "arn:aws:iam::111122223333:role/eks-managed-ng"
+	// OtherAccountRole is a role of another account: a STANDARD entry may
+	// name it, a node type may not.
+	OtherAccountRole = "arn:aws:iam::444455556666:role/partner-node"
+	// ServiceLinkedRole is EKS's service-linked role: no access entry may
+	// name it.
+	ServiceLinkedRole = "arn:aws:iam::111122223333:role/aws-service-role/eks.amazonaws.com/AWSServiceRoleForAmazonEKS"
+)
+
+// WithNodeRoles adds a role per node type, a managed node group role, a
+// role of another account and a service-linked role to the seed. With
+// managedNodeGroup, the seed's cluster gets a managed node group of
+// ManagedNGRole, whose EC2_LINUX access entry EKS makes itself.
+func WithNodeRoles(seed *fakeaws.Seed, managedNodeGroup bool) *fakeaws.Seed {
+	for _, arn := range []string{FargateRole, WindowsRole, AutoModeRole, HybridRole, HyperPodRole, ManagedNGRole} {
+		seed.Roles = append(seed.Roles, fakeaws.SeedRole{Name: arn[strings.LastIndex(arn, "/")+1:]})
+	}
+	seed.Roles = append(seed.Roles,
+		fakeaws.SeedRole{Name: "partner-node", Account: "444455556666"},
+		fakeaws.SeedRole{Name: "AWSServiceRoleForAmazonEKS", Path: "/aws-service-role/eks.amazonaws.com/"})
+	if managedNodeGroup {
+		for i := range seed.Clusters {
+			seed.Clusters[i].NodeGroups = append(seed.Clusters[i].NodeGroups, ManagedNGRole)
+		}
+	}
+	return seed
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,22 +15,6 @@ import (
 
 // EKS speaks REST-JSON: the operation is the method and path, errors carry
 // their code in X-Amzn-Errortype and a JSON body with "message".
-
-// AccessPolicies are the policies ListAccessPolicies returns.
-var AccessPolicies = []string{
-	"AmazonEKSAdminPolicy",
-	"AmazonEKSAdminViewPolicy",
-	"AmazonEKSClusterAdminPolicy",
-	"AmazonEKSEditPolicy",
-	"AmazonEKSViewPolicy",
-}
-
-const policyPrefix = "arn:aws:eks::aws:cluster-access-policy/"
-
-// ReservedUsernamePrefixes are refused in access-entry usernames.
-var ReservedUsernamePrefixes = []string{"system:", "eks:", "aws:", "amazon:", "iam:"}
-
-var entryTypes = map[string]bool{"STANDARD": true, "EC2_LINUX": true, "EC2_WINDOWS": true, "FARGATE_LINUX": true, "EC2": true, "HYBRID_LINUX": true, "HYPERPOD_LINUX": true}
 
 type eksReq struct {
 	w       http.ResponseWriter
@@ -172,7 +157,7 @@ func epoch(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
 func (st *State) describeCluster(cl *Cluster) (any, *apiError) {
 	c := map[string]any{
 		"name": cl.Name, "arn": cl.ARN, "createdAt": epoch(cl.Created), "version": cl.Version,
-		"endpoint": cl.Endpoint, "roleArn": fmt.Sprintf("arn:aws:iam::%s:role/eksClusterRole", st.Account),
+		"endpoint": cl.Endpoint, "roleArn": fmt.Sprintf("arn:%s:iam::%s:role/eksClusterRole", st.Partition, st.Account),
 		"status": "ACTIVE", "platformVersion": "eks.1",
 		"certificateAuthority":    map[string]any{"data": cl.CAData},
 		"accessConfig":            map[string]any{"authenticationMode": cl.Mode, "bootstrapClusterCreatorAdminPermissions": cl.BootstrapCreator},
@@ -222,40 +207,20 @@ func (st *State) updateClusterConfig(q *eksReq, cl *Cluster) (any, *apiError) {
 	return map[string]any{"update": updateJSON(st.startUpdate(cl, to))}, nil
 }
 
-var principalARNRE = regexp.MustCompile(`^arn:aws:iam::(\d{12}):(user|role)(/.*)?/([\w+=,.@-]+)$`)
+// principalARNRE is an IAM user or role ARN: partition, account, kind,
+// path ("/" or "/a/b/") and name.
+var principalARNRE = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):(user|role)(/|/.*/)([\w+=,.@-]+)$`)
 
 func (st *State) entryJSON(cl *Cluster, e *AccessEntry) map[string]any {
-	kind := "user"
-	if strings.Contains(e.PrincipalARN, ":role/") {
-		kind = "role"
-	}
-	name := e.PrincipalARN[strings.LastIndex(e.PrincipalARN, "/")+1:]
 	groups := e.Groups
 	if groups == nil {
 		groups = []string{}
 	}
 	return map[string]any{
 		"clusterName": cl.Name, "principalArn": e.PrincipalARN, "kubernetesGroups": groups,
-		"accessEntryArn": fmt.Sprintf("arn:aws:eks:%s:%s:access-entry/%s/%s/%s/%s/%s", st.Region, st.Account, cl.Name, kind, st.Account, name, strings.ToLower(e.PrincipalID)),
+		"accessEntryArn": st.accessEntryARN(cl.Name, e.PrincipalARN),
 		"createdAt":      epoch(e.Created), "modifiedAt": epoch(e.Modified), "tags": e.Tags, "username": e.Username, "type": e.Type,
 	}
-}
-
-func validateUsernameGroups(username string, groups []string) *apiError {
-	for _, p := range ReservedUsernamePrefixes {
-		if strings.HasPrefix(username, p) {
-			return errf(400, "InvalidParameterException", "The username %s is invalid: a username cannot start with a reserved prefix (%s).", username, strings.Join(ReservedUsernamePrefixes, ", "))
-		}
-	}
-	for _, g := range groups {
-		if strings.HasPrefix(g, "system:") {
-			return errf(400, "InvalidParameterException", "The kubernetesGroup %s is invalid: a group cannot start with system:.", g)
-		}
-		if g == "" {
-			return errf(400, "InvalidParameterException", "A kubernetesGroup cannot be empty.")
-		}
-	}
-	return nil
 }
 
 func (st *State) createAccessEntry(q *eksReq, cl *Cluster) (any, *apiError) {
@@ -263,7 +228,7 @@ func (st *State) createAccessEntry(q *eksReq, cl *Cluster) (any, *apiError) {
 		PrincipalARN     string            `json:"principalArn"`
 		KubernetesGroups []string          `json:"kubernetesGroups"`
 		Username         *string           `json:"username"`
-		Type             string            `json:"type"`
+		Type             *string           `json:"type"`
 		Tags             map[string]string `json:"tags"`
 	}
 	if err := decode(q, &in); err != nil {
@@ -272,45 +237,55 @@ func (st *State) createAccessEntry(q *eksReq, cl *Cluster) (any, *apiError) {
 	if in.PrincipalARN == "" {
 		return nil, errf(400, "InvalidParameterException", "principalArn is required.")
 	}
-	m := principalARNRE.FindStringSubmatch(in.PrincipalARN)
-	if m == nil {
-		return nil, errf(400, "InvalidParameterException", "The specified principalArn %s is invalid: it must be the ARN of an IAM user or role (not an STS assumed-role ARN).", in.PrincipalARN)
+	account, kind, aerr := st.checkPrincipal(in.PrincipalARN)
+	if aerr != nil {
+		return nil, aerr
 	}
+	typ := TypeStandard
+	if in.Type != nil {
+		typ = *in.Type
+	}
+	if aerr := checkType(typ); aerr != nil {
+		return nil, aerr
+	}
+	// The reserved names are checked before the type's own rules: a node
+	// role written as in aws-auth (system:node:... with system: groups)
+	// meets the reserved-name refusal, as it does on EKS.
+	if in.Username != nil {
+		if aerr := reservedUsername(*in.Username); aerr != nil {
+			return nil, aerr
+		}
+	}
+	if aerr := reservedGroups(in.KubernetesGroups); aerr != nil {
+		return nil, aerr
+	}
+	if typ != TypeStandard {
+		if aerr := st.checkNodeType(typ, account, kind, in.Username, in.KubernetesGroups); aerr != nil {
+			return nil, aerr
+		}
+	}
+	// EKS resolves the ARN to the principal's ID: one IAM does not have
+	// (a role written without its path, a deleted one) is invalid.
 	p := st.principals[strings.ToLower(in.PrincipalARN)]
 	if p == nil || p.ARN != in.PrincipalARN {
-		return nil, errf(400, "InvalidParameterException", "The specified principalArn %s does not exist. Check the ARN, including the role path.", in.PrincipalARN)
-	}
-	if in.Type == "" {
-		in.Type = "STANDARD"
-	}
-	if !entryTypes[in.Type] {
-		return nil, errf(400, "InvalidParameterException", "The access entry type %s is invalid.", in.Type)
+		return nil, errf(400, "InvalidParameterException", "%s", msgInvalidPrincipal)
 	}
 	if _, dup := cl.Entries[p.ARN]; dup {
-		return nil, errf(409, "ResourceInUseException", "The specified access entry resource is already in use on this cluster.")
+		return nil, errf(409, "ResourceInUseException", "%s", msgEntryInUse)
 	}
-	username := defaultUsername(st.Account, p)
-	if in.Type != "STANDARD" {
-		if in.Username != nil || len(in.KubernetesGroups) > 0 {
-			return nil, errf(400, "InvalidParameterException", "username and kubernetesGroups cannot be specified for an access entry of type %s.", in.Type)
-		}
-		if p.Kind != "role" {
-			return nil, errf(400, "InvalidParameterException", "An access entry of type %s needs an IAM role.", in.Type)
-		}
-		username = "system:node:{{EC2PrivateDNSName}}"
-	} else if in.Username != nil {
+	username := defaultUsername(typ, p)
+	if in.Username != nil {
 		username = *in.Username
 	}
-	if in.Type == "STANDARD" {
-		if err := validateUsernameGroups(username, in.KubernetesGroups); err != nil {
-			return nil, err
-		}
+	groups := in.KubernetesGroups
+	if typ != TypeStandard {
+		groups = nodeGroups(typ)
 	}
 	if in.Tags == nil {
 		in.Tags = map[string]string{}
 	}
 	now := st.now()
-	e := &AccessEntry{PrincipalARN: p.ARN, PrincipalID: p.ID, Type: in.Type, Username: username, Groups: in.KubernetesGroups, Created: now, Modified: now, Policies: map[string]*PolicyAssociation{}, Tags: in.Tags}
+	e := &AccessEntry{PrincipalARN: p.ARN, PrincipalID: p.ID, Type: typ, Username: username, Groups: groups, Created: now, Modified: now, Policies: map[string]*PolicyAssociation{}, Tags: in.Tags}
 	cl.Entries[p.ARN] = e
 	return map[string]any{"accessEntry": st.entryJSON(cl, e)}, nil
 }
@@ -318,11 +293,14 @@ func (st *State) createAccessEntry(q *eksReq, cl *Cluster) (any, *apiError) {
 func (st *State) withEntry(cl *Cluster, arn string, f func(*AccessEntry) (any, *apiError)) (any, *apiError) {
 	e := cl.Entries[arn]
 	if e == nil {
-		return nil, &apiError{Status: 404, Code: "ResourceNotFoundException", Message: fmt.Sprintf("The specified access entry resource %s is not found on cluster %s.", arn, cl.Name), Fields: map[string]string{"clusterName": cl.Name}}
+		return nil, &apiError{Status: 404, Code: "ResourceNotFoundException", Message: msgNoEntry, Fields: map[string]string{"clusterName": cl.Name}}
 	}
 	return f(e)
 }
 
+// updateAccessEntry changes a STANDARD entry's username and groups. The
+// API has no type member: the type cannot change (a "type" in the body is
+// ignored, as AWS ignores members an operation does not have).
 func (st *State) updateAccessEntry(q *eksReq, cl *Cluster, e *AccessEntry) (any, *apiError) {
 	var in struct {
 		KubernetesGroups *[]string `json:"kubernetesGroups"`
@@ -331,20 +309,26 @@ func (st *State) updateAccessEntry(q *eksReq, cl *Cluster, e *AccessEntry) (any,
 	if err := decode(q, &in); err != nil {
 		return nil, err
 	}
-	if e.Type != "STANDARD" && (in.KubernetesGroups != nil || in.Username != nil) {
-		return nil, errf(400, "InvalidParameterException", "username and kubernetesGroups cannot be updated for an access entry of type %s.", e.Type)
-	}
-	username, groups := e.Username, e.Groups
 	if in.Username != nil {
-		username = *in.Username
+		if aerr := reservedUsername(*in.Username); aerr != nil {
+			return nil, aerr
+		}
 	}
 	if in.KubernetesGroups != nil {
-		groups = *in.KubernetesGroups
+		if aerr := reservedGroups(*in.KubernetesGroups); aerr != nil {
+			return nil, aerr
+		}
 	}
-	if err := validateUsernameGroups(username, groups); err != nil {
-		return nil, err
+	if e.Type != TypeStandard && (in.Username != nil || (in.KubernetesGroups != nil && len(*in.KubernetesGroups) > 0)) {
+		return nil, errf(400, "InvalidParameterException", "%s", msgStandardOnly)
 	}
-	e.Username, e.Groups, e.Modified = username, groups, st.now()
+	if in.Username != nil {
+		e.Username = *in.Username
+	}
+	if in.KubernetesGroups != nil && e.Type == TypeStandard {
+		e.Groups = *in.KubernetesGroups
+	}
+	e.Modified = st.now()
 	return map[string]any{"accessEntry": st.entryJSON(cl, e)}, nil
 }
 
@@ -370,18 +354,17 @@ func (st *State) associate(q *eksReq, cl *Cluster, e *AccessEntry) (any, *apiErr
 	if in.PolicyARN == "" || in.AccessScope == nil {
 		return nil, errf(400, "InvalidParameterException", "policyArn and accessScope are required.")
 	}
-	if !strings.HasPrefix(in.PolicyARN, policyPrefix) {
-		return nil, errf(400, "InvalidParameterException", "The specified policyArn %s is invalid: it must start with %s.", in.PolicyARN, policyPrefix)
+	// Not found verbatim: the words for a policy ARN of another partition
+	// and for an unknown policy are the sandbox's.
+	prefix := st.policyPrefix()
+	if !strings.HasPrefix(in.PolicyARN, prefix) {
+		return nil, errf(400, "InvalidParameterException", "The specified policyArn %s is invalid: it must start with %s.", in.PolicyARN, prefix)
 	}
-	known := false
-	for _, n := range AccessPolicies {
-		known = known || policyPrefix+n == in.PolicyARN
-	}
-	if !known {
+	if !slices.Contains(st.policies, strings.TrimPrefix(in.PolicyARN, prefix)) {
 		return nil, errf(404, "ResourceNotFoundException", "The specified policy %s could not be found. List them with 'aws eks list-access-policies'.", in.PolicyARN)
 	}
-	if e.Type != "STANDARD" {
-		return nil, errf(400, "InvalidParameterException", "Access policies can only be associated with access entries of type STANDARD, not %s.", e.Type)
+	if !takesPolicies(e.Type) {
+		return nil, errf(400, "InvalidParameterException", "%s", msgStandardOnly)
 	}
 	switch in.AccessScope.Type {
 	case "cluster":
@@ -405,8 +388,9 @@ func (st *State) associate(q *eksReq, cl *Cluster, e *AccessEntry) (any, *apiErr
 	return map[string]any{"clusterName": cl.Name, "principalArn": e.PrincipalARN, "associatedAccessPolicy": policyJSON(p)}, nil
 }
 
-// page cuts items by the maxResults and nextToken query parameters.
-func page[T any](q *eksReq, items []T) ([]T, string, *apiError) {
+// page cuts items by the maxResults and nextToken query parameters (and
+// the state's page limit, see SetPageLimit).
+func page[T any](q *eksReq, items []T, limit int) ([]T, string, *apiError) {
 	start := 0
 	if t := q.r.URL.Query().Get("nextToken"); t != "" {
 		n, err := strconv.Atoi(t)
@@ -422,6 +406,9 @@ func page[T any](q *eksReq, items []T) ([]T, string, *apiError) {
 			return nil, "", errf(400, "InvalidParameterException", "1 validation error detected: Value '%s' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 100", m)
 		}
 		max = n
+	}
+	if limit > 0 {
+		max = min(max, limit)
 	}
 	end := min(start+max, len(items))
 	next := ""
@@ -444,7 +431,7 @@ func (st *State) listAssociated(q *eksReq, cl *Cluster, e *AccessEntry) (any, *a
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	keys, next, err := page(q, keys)
+	keys, next, err := page(q, keys, st.pageLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -464,7 +451,7 @@ func (st *State) listAccessEntries(q *eksReq, cl *Cluster) (any, *apiError) {
 		}
 	}
 	sort.Strings(arns)
-	arns, next, err := page(q, arns)
+	arns, next, err := page(q, arns, st.pageLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -472,13 +459,13 @@ func (st *State) listAccessEntries(q *eksReq, cl *Cluster) (any, *apiError) {
 }
 
 func (st *State) listAccessPolicies(q *eksReq) (any, *apiError) {
-	names, next, err := page(q, AccessPolicies)
+	names, next, err := page(q, st.policies, st.pageLimit)
 	if err != nil {
 		return nil, err
 	}
 	list := []any{}
 	for _, n := range names {
-		list = append(list, map[string]string{"name": n, "arn": policyPrefix + n})
+		list = append(list, map[string]string{"name": n, "arn": PolicyARN(st.Partition, n)})
 	}
 	return withNext(map[string]any{"accessPolicies": list}, next), nil
 }
@@ -499,7 +486,7 @@ func (st *State) eksAction(m string, segs []string) (action, resource string) {
 	if len(segs) < 2 || segs[0] != "clusters" {
 		return "", ""
 	}
-	cluster := fmt.Sprintf("arn:aws:eks:%s:%s:cluster/%s", st.Region, st.Account, segs[1])
+	cluster := fmt.Sprintf("arn:%s:eks:%s:%s:cluster/%s", st.Partition, st.Region, st.Account, segs[1])
 	rest := segs[2:]
 	switch {
 	case len(rest) == 0 && m == http.MethodGet:
@@ -538,19 +525,24 @@ func (st *State) eksAction(m string, segs []string) (action, resource string) {
 }
 
 // accessEntryARN is the ARN of the access entry of principal on cluster
-// (arn:aws:eks:R:A:access-entry/CLUSTER/KIND/ACCOUNT/NAME/ID), with the
-// principal's ID when IAM knows it and * in its place otherwise. st.mu held.
+// (arn:P:eks:R:A:access-entry/CLUSTER/KIND/ACCOUNT/NAME/ID, ACCOUNT the
+// principal's), with the principal's ID when IAM knows it and * in its
+// place otherwise. st.mu held.
 func (st *State) accessEntryARN(cluster, principal string) string {
 	kind := "user"
 	if strings.Contains(principal, ":role/") {
 		kind = "role"
 	}
 	name := principal[strings.LastIndex(principal, "/")+1:]
+	account := st.Account
+	if m := principalARNRE.FindStringSubmatch(principal); m != nil {
+		account = m[2]
+	}
 	id := "*"
 	if cl := st.clusters[cluster]; cl != nil && cl.Entries[principal] != nil {
 		id = strings.ToLower(cl.Entries[principal].PrincipalID)
 	} else if p := st.principals[strings.ToLower(principal)]; p != nil && p.ARN == principal {
 		id = strings.ToLower(p.ID)
 	}
-	return fmt.Sprintf("arn:aws:eks:%s:%s:access-entry/%s/%s/%s/%s/%s", st.Region, st.Account, cluster, kind, st.Account, name, id)
+	return fmt.Sprintf("arn:%s:eks:%s:%s:access-entry/%s/%s/%s/%s/%s", st.Partition, st.Region, st.Account, cluster, kind, account, name, id)
 }

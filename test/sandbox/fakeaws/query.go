@@ -142,7 +142,7 @@ func (s *Servers) serveSTS(w http.ResponseWriter, r *http.Request) {
 }
 
 var sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
-var roleARNRE = regexp.MustCompile(`^arn:aws:iam::(\d{12}):role/(.+)$`)
+var roleARNRE = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role/(.+)$`)
 
 func (s *Servers) assumeRole(w http.ResponseWriter, q *queryReq) {
 	roleARN, session := q.params.Get("RoleArn"), q.params.Get("RoleSessionName")
@@ -180,7 +180,7 @@ func (s *Servers) assumeRole(w http.ResponseWriter, q *queryReq) {
 	allowed := false
 	if role != nil && role.Kind == "role" && role.ARN == roleARN {
 		for _, p := range role.AssumableBy {
-			if p == caller.ARN || p == fmt.Sprintf("arn:aws:iam::%s:root", st.Account) {
+			if p == caller.ARN || p == fmt.Sprintf("arn:%s:iam::%s:root", st.Partition, st.Account) {
 				allowed = true
 			}
 		}
@@ -294,9 +294,16 @@ func (s *Servers) listPrincipals(w http.ResponseWriter, q *queryReq) {
 	if prefix == "" {
 		prefix = "/"
 	}
+	if !strings.HasPrefix(prefix, "/") || len(prefix) > 512 {
+		s.queryError(w, q, iamNS, errf(400, "ValidationError", "1 validation error detected: Value '%s' at 'pathPrefix' failed to satisfy constraint: Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*", prefix))
+		return
+	}
+	// The prefix is a plain string prefix of the path: /aws-reserved/sso.amazonaws.com/
+	// lists the SSO roles with and without a region segment. IAM lists the
+	// caller's account only.
 	var ps []*Principal
 	for _, p := range st.principals {
-		if p.Kind == kind && strings.HasPrefix(p.Path, prefix) {
+		if p.Kind == kind && p.Account == st.Account && strings.HasPrefix(p.Path, prefix) {
 			ps = append(ps, p)
 		}
 	}
@@ -317,6 +324,9 @@ func (s *Servers) listPrincipals(w http.ResponseWriter, q *queryReq) {
 			return
 		}
 		max = n
+	}
+	if st.pageLimit > 0 {
+		max = min(max, st.pageLimit)
 	}
 	end := min(start+max, len(ps))
 	type member struct {
@@ -359,7 +369,7 @@ func (s *Servers) listPrincipals(w http.ResponseWriter, q *queryReq) {
 
 func (st *State) byName(kind, name string) *Principal {
 	for _, p := range st.principals {
-		if p.Kind == kind && p.Name == name {
+		if p.Kind == kind && p.Name == name && p.Account == st.Account {
 			return p
 		}
 	}
@@ -392,5 +402,5 @@ func (st *State) iamResource(q *queryReq) string {
 	if p := st.byName(kind, name); p != nil {
 		return p.ARN
 	}
-	return fmt.Sprintf("arn:aws:iam::%s:%s/%s", st.Account, kind, name)
+	return fmt.Sprintf("arn:%s:iam::%s:%s/%s", st.Partition, st.Account, kind, name)
 }

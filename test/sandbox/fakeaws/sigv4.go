@@ -104,7 +104,7 @@ func (s *State) verify(r *http.Request, body []byte, service string) (*Credentia
 		if region != want {
 			return nil, errf(403, "SignatureDoesNotMatch", "Credential should be scoped to a valid region. ")
 		}
-	} else if region != s.Region && !(service == "iam" && region == "us-east-1") && !(service == "sts" && region == "us-east-1") {
+	} else if region != s.Region && !(service == "iam" && region == iamRegion(s.Partition)) && !(service == "sts" && region == "us-east-1") {
 		return nil, errf(403, "SignatureDoesNotMatch", "Credential should be scoped to a valid region.")
 	}
 	date, err := time.Parse(amzDateFormat, amzDate)

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -43,8 +44,12 @@ type SeedUser struct {
 // SeedRole is an IAM role; AssumableBy lists the principal ARNs (users or
 // roles) its trust policy lets call sts:AssumeRole.
 type SeedRole struct {
-	Name        string   `json:"name"`
-	Path        string   `json:"path,omitempty"`
+	Name string `json:"name"`
+	Path string `json:"path,omitempty"`
+	// Account is the role's account when it is not the seed's: such a role
+	// exists for EKS (an access entry can name it) but IAM's ListRoles and
+	// GetRole, which list the caller's account, do not show it.
+	Account     string   `json:"account,omitempty"`
 	AssumableBy []string `json:"assumableBy,omitempty"`
 	// Policy is the role's identity policy; none allows everything.
 	Policy *Policy `json:"policy,omitempty"`
@@ -60,6 +65,11 @@ type SeedCluster struct {
 	// BootstrapClusterCreatorAdminPermissions defaults to true.
 	BootstrapClusterCreatorAdminPermissions *bool  `json:"bootstrapClusterCreatorAdminPermissions,omitempty"`
 	Version                                 string `json:"version,omitempty"`
+	// NodeGroups are the node IAM role ARNs of the cluster's managed node
+	// groups: EKS gives each an EC2_LINUX access entry once the cluster
+	// has access entries (and an aws-auth mapping, which the sandbox's
+	// seeded aws-auth holds).
+	NodeGroups []string `json:"nodeGroups,omitempty"`
 }
 
 // LoadSeed reads a seed file.
@@ -89,6 +99,7 @@ func ParseSeed(b []byte) (*Seed, error) {
 // Principal is an IAM user or role.
 type Principal struct {
 	Kind        string // "user" or "role"
+	Account     string
 	Name        string
 	Path        string // "/" or "/a/b/"
 	ID          string // AIDA... or AROA...
@@ -120,7 +131,7 @@ func (c *Credential) CallerARN(account string) string {
 	}
 	// The assumed-role ARN carries no path (that is why the authenticator
 	// cannot match a rolearn with one).
-	return fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", account, c.Principal.Name, c.SessionName)
+	return fmt.Sprintf("arn:%s:sts::%s:assumed-role/%s/%s", partitionOfARN(c.Principal.ARN), account, c.Principal.Name, c.SessionName)
 }
 
 // UserID is GetCallerIdentity's UserId.
@@ -137,6 +148,7 @@ type Cluster struct {
 	ARN              string
 	Creator          string
 	CreatorID        string
+	NodeGroups       []string // node role ARNs
 	Mode             string
 	BootstrapCreator bool
 	Version          string
@@ -171,9 +183,14 @@ type PolicyAssociation struct {
 
 // State is the sandbox's AWS state, safe for concurrent use.
 type State struct {
-	mu         sync.Mutex
-	Account    string
-	Region     string
+	mu      sync.Mutex
+	Account string
+	Region  string
+	// Partition is the region's (aws, aws-cn, aws-us-gov): every ARN the
+	// sandbox makes or takes is in it.
+	Partition  string
+	policies   []string              // the access policy catalogue
+	pageLimit  int                   // when > 0, list pages hold at most this many items
 	principals map[string]*Principal // by lower-cased ARN
 	creds      map[string]*Credential
 	clusters   map[string]*Cluster
@@ -186,20 +203,22 @@ func NewState(seed *Seed) (*State, error) {
 	s := &State{
 		Account:    seed.Account,
 		Region:     seed.Region,
+		Partition:  PartitionOf(seed.Region),
+		policies:   slices.Clone(AccessPolicies),
 		principals: map[string]*Principal{},
 		creds:      map[string]*Credential{},
 		clusters:   map[string]*Cluster{},
 		now:        time.Now,
 	}
 	for _, u := range seed.Users {
-		p := &Principal{Kind: "user", Name: u.Name, Path: normPath(u.Path), ID: "AIDA" + randID(17), AccessKeyID: u.AccessKeyID, Secret: u.SecretAccessKey, Created: s.now(), Policy: u.Policy}
+		p := &Principal{Kind: "user", Account: s.Account, Name: u.Name, Path: normPath(u.Path), ID: "AIDA" + randID(17), AccessKeyID: u.AccessKeyID, Secret: u.SecretAccessKey, Created: s.now(), Policy: u.Policy}
 		if p.AccessKeyID == "" {
 			p.AccessKeyID = "AKIA" + randID(16)
 		}
 		if p.Secret == "" {
 			p.Secret = randSecret()
 		}
-		p.ARN = fmt.Sprintf("arn:aws:iam::%s:user%s%s", s.Account, p.Path, p.Name)
+		p.ARN = fmt.Sprintf("arn:%s:iam::%s:user%s%s", s.Partition, s.Account, p.Path, p.Name)
 		if p.Policy != nil {
 			if err := p.Policy.Validate(); err != nil {
 				return nil, fmt.Errorf("sandbox seed: policy of %s: %w", p.ARN, err)
@@ -211,8 +230,11 @@ func NewState(seed *Seed) (*State, error) {
 		s.creds[p.AccessKeyID] = &Credential{AccessKeyID: p.AccessKeyID, Secret: p.Secret, Principal: p}
 	}
 	for _, r := range seed.Roles {
-		p := &Principal{Kind: "role", Name: r.Name, Path: normPath(r.Path), ID: "AROA" + randID(17), AssumableBy: r.AssumableBy, Created: s.now(), Policy: r.Policy}
-		p.ARN = fmt.Sprintf("arn:aws:iam::%s:role%s%s", s.Account, p.Path, p.Name)
+		p := &Principal{Kind: "role", Account: r.Account, Name: r.Name, Path: normPath(r.Path), ID: "AROA" + randID(17), AssumableBy: r.AssumableBy, Created: s.now(), Policy: r.Policy}
+		if p.Account == "" {
+			p.Account = s.Account
+		}
+		p.ARN = fmt.Sprintf("arn:%s:iam::%s:role%s%s", s.Partition, p.Account, p.Path, p.Name)
 		if p.Policy != nil {
 			if err := p.Policy.Validate(); err != nil {
 				return nil, fmt.Errorf("sandbox seed: policy of %s: %w", p.ARN, err)
@@ -235,15 +257,23 @@ func NewState(seed *Seed) (*State, error) {
 			return nil, fmt.Errorf("sandbox seed: cluster %s: authenticationMode %q is not CONFIG_MAP, API_AND_CONFIG_MAP or API", c.Name, mode)
 		}
 		cl := &Cluster{
-			Name: c.Name, ARN: fmt.Sprintf("arn:aws:eks:%s:%s:cluster/%s", s.Region, s.Account, c.Name),
+			Name: c.Name, ARN: fmt.Sprintf("arn:%s:eks:%s:%s:cluster/%s", s.Partition, s.Region, s.Account, c.Name),
 			Creator: creator.ARN, CreatorID: creator.ID, Mode: mode, BootstrapCreator: c.BootstrapClusterCreatorAdminPermissions == nil || *c.BootstrapClusterCreatorAdminPermissions,
 			Version: c.Version, Created: s.now(), Entries: map[string]*AccessEntry{},
 		}
 		if cl.Version == "" {
 			cl.Version = "1.37"
 		}
+		for _, ng := range c.NodeGroups {
+			p := s.principals[strings.ToLower(ng)]
+			if p == nil || p.Kind != "role" || p.ARN != ng {
+				return nil, fmt.Errorf("sandbox seed: cluster %s: node group role %s is not a role of the seed", c.Name, ng)
+			}
+			cl.NodeGroups = append(cl.NodeGroups, p.ARN)
+		}
 		if cl.Mode != ModeConfigMap {
 			s.bootstrapCreatorEntry(cl)
+			s.bootstrapNodeGroupEntries(cl)
 		}
 		s.clusters[c.Name] = cl
 	}
@@ -269,7 +299,8 @@ func modeRank(m string) int {
 	return -1
 }
 
-// ClusterAdminPolicy is the policy EKS gives the creator's access entry.
+// ClusterAdminPolicy is the policy EKS gives the creator's access entry
+// (in the aws partition; PolicyARN makes it for another).
 const ClusterAdminPolicy = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 
 // bootstrapCreatorEntry gives the creator its access entry, as EKS does when
@@ -279,20 +310,54 @@ func (s *State) bootstrapCreatorEntry(cl *Cluster) {
 		return
 	}
 	p := s.principals[strings.ToLower(cl.Creator)]
+	if cl.Entries[p.ARN] != nil {
+		return
+	}
 	now := s.now()
+	admin := PolicyARN(s.Partition, "AmazonEKSClusterAdminPolicy")
 	cl.Entries[p.ARN] = &AccessEntry{
-		PrincipalARN: p.ARN, PrincipalID: p.ID, Type: "STANDARD", Username: defaultUsername(s.Account, p),
+		PrincipalARN: p.ARN, PrincipalID: p.ID, Type: TypeStandard, Username: defaultUsername(TypeStandard, p),
 		Created: now, Modified: now, Tags: map[string]string{},
-		Policies: map[string]*PolicyAssociation{ClusterAdminPolicy: {PolicyARN: ClusterAdminPolicy, ScopeType: "cluster", Associated: now, Modified: now}},
+		Policies: map[string]*PolicyAssociation{admin: {PolicyARN: admin, ScopeType: "cluster", Associated: now, Modified: now}},
 	}
 }
 
-// defaultUsername is the username EKS gives an access entry without one.
-func defaultUsername(account string, p *Principal) string {
+// bootstrapNodeGroupEntries gives each managed node group's role its
+// EC2_LINUX access entry, as EKS does when the cluster has (or gets)
+// access entries.
+func (s *State) bootstrapNodeGroupEntries(cl *Cluster) {
+	now := s.now()
+	for _, arn := range cl.NodeGroups {
+		p := s.principals[strings.ToLower(arn)]
+		if cl.Entries[p.ARN] != nil {
+			continue
+		}
+		cl.Entries[p.ARN] = &AccessEntry{
+			PrincipalARN: p.ARN, PrincipalID: p.ID, Type: TypeEC2Linux, Username: defaultUsername(TypeEC2Linux, p), Groups: nodeGroups(TypeEC2Linux),
+			Created: now, Modified: now, Tags: map[string]string{}, Policies: map[string]*PolicyAssociation{},
+		}
+	}
+}
+
+// defaultUsername is the username EKS gives an access entry of the type
+// without one: the user's ARN, the role's assumed-role ARN without its path
+// and with {{SessionName}}, or the node form of a node type.
+func defaultUsername(typ string, p *Principal) string {
+	if typ != TypeStandard {
+		return nodeUsername(typ)
+	}
 	if p.Kind == "role" {
-		return fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/{{SessionName}}", account, p.Name)
+		return fmt.Sprintf("arn:%s:sts::%s:assumed-role/%s/{{SessionName}}", partitionOfARN(p.ARN), p.Account, p.Name)
 	}
 	return p.ARN
+}
+
+// partitionOfARN is the partition field of an ARN.
+func partitionOfARN(arn string) string {
+	if f := strings.SplitN(arn, ":", 3); len(f) == 3 {
+		return f[1]
+	}
+	return "aws"
 }
 
 func (s *State) addPrincipal(p *Principal) error {
@@ -393,6 +458,17 @@ func (s *State) Users() []Principal {
 		}
 	}
 	return out
+}
+
+// SetPageLimit makes every list page (IAM ListRoles and ListUsers, EKS
+// lists) hold at most n items whatever MaxItems or maxResults asks, as IAM
+// documents it may ("IAM might return fewer results, even when there are
+// more results available"); 0 lifts the limit. Tests use it to prove a
+// client follows the pages.
+func (s *State) SetPageLimit(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pageLimit = n
 }
 
 // SetNow replaces the clock (tests).

@@ -59,8 +59,10 @@ func (st *State) settle(cl *Cluster) {
 		from := cl.Mode
 		cl.Mode = u.Mode
 		if from == ModeConfigMap {
-			// EKS creates the creator's access entry when access entries appear.
+			// EKS creates the creator's and the managed node groups' access
+			// entries when access entries appear.
 			st.bootstrapCreatorEntry(cl)
+			st.bootstrapNodeGroupEntries(cl)
 		}
 	}
 }
@@ -113,7 +115,7 @@ func (st *State) listUpdates(q *eksReq, cl *Cluster) (any, *apiError) {
 	for _, u := range us {
 		ids = append(ids, u.ID)
 	}
-	ids, next, err := page(q, ids)
+	ids, next, err := page(q, ids, st.pageLimit)
 	if err != nil {
 		return nil, err
 	}
