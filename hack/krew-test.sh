@@ -76,6 +76,8 @@ install_tool() {
 
 step "tools"
 command -v go >/dev/null || fail "go is not on PATH"
+# Build as the release does, from go.mod alone: go.work is for editors.
+export GOWORK=off
 command -v git >/dev/null || fail "git is not on PATH"
 command -v kubectl >/dev/null || PATH="$PATH:$(bash "$root/hack/testbin.sh")"
 command -v kubectl >/dev/null || fail "kubectl is not on PATH: the test runs the plugin through kubectl's plugin discovery"

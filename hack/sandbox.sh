@@ -12,6 +12,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${EKSACCESS_SANDBOX_DIR:-/tmp/eksaccess-sandbox}
+# eks-sandbox (in the test module) and the control plane are built from
+# their own go.mod, not through the editors' go.work.
+export GOWORK=off
 
 # alive PIDFILE NAME: the pid in PIDFILE runs a process called NAME.
 alive() {

@@ -12,24 +12,9 @@ import (
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/yaml"
-
-	"github.com/eksaccess/kubectl-eksaccess/test/cluster"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-func TestMain(m *testing.M) {
-	// Run as the plugin itself when a test starts this binary as a separate
-	// process (see asPluginProcess).
-	if args := os.Getenv("EKSACCESS_TEST_RUN_PLUGIN"); args != "" {
-		var argv []string
-		if err := json.Unmarshal([]byte(args), &argv); err != nil {
-			panic(err)
-		}
-		os.Exit(Execute(context.Background(), genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}, argv))
-	}
-	os.Exit(cluster.Main(m))
-}
 
 // result is what one run of the command left behind.
 type result struct {

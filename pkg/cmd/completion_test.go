@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/eksaccess/kubectl-eksaccess/pkg/accessentry"
-	"github.com/eksaccess/kubectl-eksaccess/test/cluster"
 )
 
 // complete runs `kubectl eksaccess __complete args...` and returns the
@@ -158,27 +157,5 @@ func TestCompletionScripts(t *testing.T) {
 				t.Errorf("completion %s --help lacks %q:\n%s", shell, w, h.stdout)
 			}
 		}
-	}
-}
-
-func TestE2ECompleteRemove(t *testing.T) {
-	c := cluster.Get(t)
-	putAWSAuth(t, c, "aws-auth-ok.yaml")
-	got, directive := complete(t, "--kubeconfig", c.Kubeconfig, "remove", "")
-	want := []string{
-		"arn:aws:iam::111122223333:role/eks-node",
-		"arn:aws:iam::111122223333:role/Admin",
-		"arn:aws:iam::111122223333:user/designated_user",
-	}
-	if !reflect.DeepEqual(got, want) || directive != ":4" {
-		t.Errorf("remove candidates %q %s, want %q :4", got, directive, want)
-	}
-	// Only the first argument is an ARN.
-	if got, _ := complete(t, "--kubeconfig", c.Kubeconfig, "remove", want[0], ""); len(got) != 0 {
-		t.Errorf("second argument completed with %q", got)
-	}
-	// --context completes from the same kubeconfig.
-	if got, _ := complete(t, "--kubeconfig", c.Kubeconfig, "remove", "--context", ""); !reflect.DeepEqual(got, []string{"envtest"}) {
-		t.Errorf("contexts %q, want [envtest]", got)
 	}
 }

@@ -16,6 +16,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/eksaccess/kubectl-eksaccess/test/internal/e2eenv"
 )
 
 // Cluster is a running control plane.
@@ -40,7 +42,7 @@ var (
 // package's tests. Call it from TestMain: os.Exit(cluster.Main(m)).
 func Main(m *testing.M) int {
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
-		startErr = fmt.Errorf("KUBEBUILDER_ASSETS is not set: run the tests with 'make test', which builds kube-apiserver and etcd with hack/testbin.sh")
+		startErr = fmt.Errorf("KUBEBUILDER_ASSETS is not set: run the tests with 'make test-e2e', which builds kube-apiserver and etcd with hack/testbin.sh")
 		return m.Run()
 	}
 	current, startErr = start()
@@ -63,10 +65,7 @@ func Get(t testing.TB) *Cluster {
 	if startErr == nil {
 		startErr = fmt.Errorf("cluster.Main was not called from TestMain")
 	}
-	if os.Getenv("EKSACCESS_E2E") == "required" {
-		t.Fatalf("end-to-end test needs the control plane: %v", startErr)
-	}
-	t.Skipf("skipping end-to-end test: %v", startErr)
+	e2eenv.Missing(t, "no control plane: %v", startErr)
 	return nil
 }
 

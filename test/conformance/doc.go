@@ -1,8 +1,8 @@
 // Package conformance checks pkg/awsauth against the real EKS authenticator
-// (sigs.k8s.io/aws-iam-authenticator v0.7.13). It is a separate module so
-// that the authenticator, client-go and the AWS SDK never reach the
-// kubectl-eksaccess binary. Everything is in the tests:
+// (sigs.k8s.io/aws-iam-authenticator v0.7.13). It is in the test module
+// (test/go.mod) so that the authenticator never reaches the
+// kubectl-eksaccess binary. Everything is in the tests; from test/:
 //
-//	go test ./...                                  # fixtures and the seed corpus
-//	go test -run '^$' -fuzz FuzzParse -fuzztime 3m # search for disagreements
+//	go test ./conformance                                  # fixtures and the seed corpus
+//	go test -run '^$' -fuzz FuzzParse -fuzztime 3m ./conformance # search for disagreements
 package conformance

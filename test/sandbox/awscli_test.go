@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eksaccess/kubectl-eksaccess/test/internal/e2eenv"
 	"github.com/eksaccess/kubectl-eksaccess/test/sandbox"
 	"github.com/eksaccess/kubectl-eksaccess/test/sandbox/awstoken"
 	"github.com/eksaccess/kubectl-eksaccess/test/sandbox/fakeaws"
@@ -26,27 +27,13 @@ import (
 // EKSACCESS_E2E=required, when there is none.
 func needAWS(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("aws")
-	if err != nil {
-		if os.Getenv("EKSACCESS_E2E") == "required" {
-			t.Fatal("end-to-end test: no aws (the AWS CLI) on PATH: install awscli (pip install 'awscli>=1.32') or AWS CLI v2")
-		}
-		t.Skip("skipping end-to-end test: no aws (the AWS CLI) on PATH")
-	}
-	return path
+	return e2eenv.Tool(t, "aws", "install the AWS CLI: awscli (pip install 'awscli>=1.32') or AWS CLI v2")
 }
 
 // needPlugin is the built plugin (EKSACCESS_PLUGIN).
 func needPlugin(t *testing.T) string {
 	t.Helper()
-	plugin := os.Getenv("EKSACCESS_PLUGIN")
-	if plugin == "" {
-		if os.Getenv("EKSACCESS_E2E") == "required" {
-			t.Fatal("end-to-end test: EKSACCESS_PLUGIN (the built bin/kubectl-eksaccess) is not set: run 'make test'")
-		}
-		t.Skip("skipping end-to-end test: EKSACCESS_PLUGIN (the built bin/kubectl-eksaccess) is not set: run 'make test'")
-	}
-	return plugin
+	return e2eenv.Env(t, "EKSACCESS_PLUGIN", "it names the built bin/kubectl-eksaccess: run 'make test-e2e'")
 }
 
 // awsOnly is the sandbox's STS, EKS and IAM without a control plane, and the

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 
+	"github.com/eksaccess/kubectl-eksaccess/test/internal/e2eenv"
 	"github.com/eksaccess/kubectl-eksaccess/test/sandbox"
 )
 
@@ -31,13 +32,8 @@ const benchLatency = 100 * time.Millisecond
 //	  EKSACCESS_PLUGIN=$PWD/../../bin/kubectl-eksaccess \
 //	  go test -run '^$' -bench DiagnoseLatency -benchtime 10x
 func BenchmarkDiagnoseLatency(b *testing.B) {
-	assets, plugin := os.Getenv("KUBEBUILDER_ASSETS"), os.Getenv("EKSACCESS_PLUGIN")
-	if assets == "" || plugin == "" {
-		if os.Getenv("EKSACCESS_E2E") == "required" {
-			b.Fatal("KUBEBUILDER_ASSETS and EKSACCESS_PLUGIN are required")
-		}
-		b.Skip("KUBEBUILDER_ASSETS and EKSACCESS_PLUGIN are not set")
-	}
+	assets := e2eenv.Env(b, "KUBEBUILDER_ASSETS", "run: KUBEBUILDER_ASSETS=$(bash ../../hack/testbin.sh)")
+	plugin := e2eenv.Env(b, "EKSACCESS_PLUGIN", "it names the built bin/kubectl-eksaccess: run 'make build'")
 	latency := benchLatency
 	if v := os.Getenv("EKSACCESS_SANDBOX_LATENCY"); v != "" {
 		d, err := time.ParseDuration(v)

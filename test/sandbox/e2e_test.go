@@ -22,6 +22,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/eksaccess/kubectl-eksaccess/test/internal/e2eenv"
 	"github.com/eksaccess/kubectl-eksaccess/test/sandbox"
 	"github.com/eksaccess/kubectl-eksaccess/test/sandbox/awstoken"
 )
@@ -35,22 +36,9 @@ const (
 // control plane, kubectl or the plugin.
 func need(t *testing.T) (assets, kubectl, plugin string) {
 	t.Helper()
-	miss := func(why string) {
-		if os.Getenv("EKSACCESS_E2E") == "required" {
-			t.Fatalf("end-to-end test: %s", why)
-		}
-		t.Skipf("skipping end-to-end test: %s", why)
-	}
-	if assets = os.Getenv("KUBEBUILDER_ASSETS"); assets == "" {
-		miss("KUBEBUILDER_ASSETS is not set: run the tests with 'make test', which builds kube-apiserver and etcd with hack/testbin.sh")
-	}
-	var err error
-	if kubectl, err = exec.LookPath("kubectl"); err != nil {
-		miss("no kubectl on PATH")
-	}
-	if plugin = os.Getenv("EKSACCESS_PLUGIN"); plugin == "" {
-		miss("EKSACCESS_PLUGIN (the built bin/kubectl-eksaccess) is not set: run 'make test'")
-	}
+	assets = e2eenv.Env(t, "KUBEBUILDER_ASSETS", "run the tests with 'make test-e2e', which builds kube-apiserver and etcd with hack/testbin.sh")
+	kubectl = e2eenv.Tool(t, "kubectl", "'make test-e2e' puts the one hack/testbin.sh builds on PATH")
+	plugin = needPlugin(t)
 	return assets, kubectl, plugin
 }
 

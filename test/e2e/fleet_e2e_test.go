@@ -1,4 +1,4 @@
-package cmd
+package e2e
 
 import (
 	"bytes"
@@ -28,6 +28,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/yaml"
 
+	"github.com/eksaccess/kubectl-eksaccess/pkg/cmd"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/kube"
 	"github.com/eksaccess/kubectl-eksaccess/test/cluster"
 )
@@ -344,7 +345,7 @@ func TestE2EFleetSelect(t *testing.T) {
 		{[]string{"list", "--contexts", "nope"}, "error: --contexts: context \"nope\" does not exist in the kubeconfig: list contexts with 'kubectl config get-contexts'\n"},
 		{[]string{"lint", "--context-pattern", "prod-*"}, "error: --context-pattern \"prod-*\" matches no context of the kubeconfig: list contexts with 'kubectl config get-contexts'\n"},
 		{[]string{"lint", "--context-pattern", "[a"}, "error: --context-pattern \"[a\": syntax error in pattern: use a glob like 'prod-*'\n"},
-		{[]string{"lint", "--all-contexts", "-f", "testdata/aws-auth-ok.yaml"}, "error: -f reads one file and excludes --all-contexts, --contexts and --context-pattern: choose one\n"},
+		{[]string{"lint", "--all-contexts", "-f", fixture("aws-auth-ok.yaml")}, "error: -f reads one file and excludes --all-contexts, --contexts and --context-pattern: choose one\n"},
 		{[]string{"list", "--all-contexts", "--contexts", "direct"}, "error: --all-contexts, --contexts and --context-pattern exclude each other: choose one\n"},
 		{[]string{"lint", "--all-contexts", "--parallel", "0"}, "error: --parallel must be at least 1, not 0\n"},
 		{[]string{"lint", "--all-contexts", "-o", "sarif"}, "error: -o sarif annotates a file read with -f, not several contexts: use -o json\n"},
@@ -462,7 +463,7 @@ func BenchmarkFleet(b *testing.B) {
 			args := append([]string{"--kubeconfig", kc, "list", "-o", "json"}, bc.args...)
 			for b.Loop() {
 				var out, errOut bytes.Buffer
-				if code := Execute(context.Background(), genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, args); code != 0 {
+				if code := cmd.Execute(context.Background(), genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, args); code != 0 {
 					b.Fatalf("exit %d: %s", code, errOut.String())
 				}
 			}
@@ -478,7 +479,7 @@ func putAWSAuthFile(tb testing.TB, c *cluster.Cluster, file string) {
 	if err := cms.Delete(ctx, kube.ConfigMapName, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 		tb.Fatal(err)
 	}
-	b, err := os.ReadFile(filepath.Join("testdata", file))
+	b, err := os.ReadFile(filepath.Join(testdata, file))
 	if err != nil {
 		tb.Fatal(err)
 	}

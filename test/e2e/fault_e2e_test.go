@@ -1,4 +1,4 @@
-package cmd
+package e2e
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/eksaccess/kubectl-eksaccess/pkg/cmd"
 	"github.com/eksaccess/kubectl-eksaccess/test/cluster"
 	fp "github.com/eksaccess/kubectl-eksaccess/test/faultproxy"
 )
@@ -185,7 +186,7 @@ func TestE2EInterruptedDuringWrite(t *testing.T) {
 		cancel()
 	}()
 	var out, errOut strings.Builder
-	code := Execute(ctx, genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
+	code := cmd.Execute(ctx, genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
 		[]string{"--kubeconfig", proxy.Kubeconfig(t), "add", "arn:aws:iam::111122223333:role/interrupted", "--group", "g", "--yes", "--backup-dir", t.TempDir()})
 	t.Logf("proxy log:\n%s", strings.Join(proxy.Log(), "\n"))
 	if code != 0 || !strings.Contains(out.String(), "configmap/aws-auth configured") {

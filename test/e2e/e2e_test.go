@@ -1,4 +1,4 @@
-package cmd
+package e2e
 
 import (
 	"context"
@@ -31,7 +31,7 @@ func putAWSAuth(t *testing.T, c *cluster.Cluster, file string) {
 	if file == "" {
 		return
 	}
-	b, err := os.ReadFile(filepath.Join("testdata", file))
+	b, err := os.ReadFile(filepath.Join(testdata, file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestE2EListLive(t *testing.T) {
 		t.Fatalf("kind %q source %q items %d, want MappingList, context envtest, 8", l.Kind, l.Source, len(l.Items))
 	}
 	// The live object must read exactly as the same manifest read from a file.
-	file := run(t, "", "list", "-f", "testdata/aws-auth-mixed.yaml", "-o", "wide")
+	file := run(t, "", "list", "-f", fixture("aws-auth-mixed.yaml"), "-o", "wide")
 	live := run(t, "", "--kubeconfig", c.Kubeconfig, "list", "-o", "wide")
 	if live.stdout != file.stdout {
 		t.Errorf("live list differs from the file list:\n%s\n---\n%s", live.stdout, file.stdout)

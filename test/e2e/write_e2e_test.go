@@ -1,10 +1,11 @@
-package cmd
+package e2e
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
+	"github.com/eksaccess/kubectl-eksaccess/pkg/cmd"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/kube"
 	"github.com/eksaccess/kubectl-eksaccess/test/cluster"
 )
@@ -104,7 +106,7 @@ func TestE2EAddDesignatedUser(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("restore exited %d: %s", r.code, r.stderr)
 	}
-	if got := liveAWSAuth(t, c).Data; !equalData(got, before.Data) {
+	if got := liveAWSAuth(t, c).Data; !maps.Equal(got, before.Data) {
 		t.Errorf("restore did not bring back the previous data:\n%v", got)
 	}
 }
@@ -228,7 +230,7 @@ func TestE2EInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var out, errOut strings.Builder
-	code := Execute(ctx, genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
+	code := cmd.Execute(ctx, genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
 		writeArgs(t, c, "add", designated, "--group", "system:masters", "--yes"))
 	if code == 0 || !strings.Contains(errOut.String(), "aws-auth was not changed") {
 		t.Errorf("exit %d, stderr %q", code, errOut.String())
@@ -357,7 +359,7 @@ func TestE2EConcurrentMixedProcesses(t *testing.T) {
 // fixtureWithRoles is aws-auth-eksctl.yaml with n more roles, old00...
 func fixtureWithRoles(t *testing.T, n int) map[string]string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "aws-auth-eksctl.yaml"))
+	b, err := os.ReadFile(filepath.Join(testdata, "aws-auth-eksctl.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
