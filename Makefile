@@ -38,9 +38,11 @@ test: build vet test-unit test-e2e ## Run every test
 test-unit: ## Unit tests of the plugin's module (no control plane; the SARIF schema from hack/sarif-schema.sh)
 	SARIF_SCHEMA="$$(bash hack/sarif-schema.sh)" go test -count=1 ./...
 
+# -timeout 30m: the sandbox package alone runs ~10 min on a loaded 2-core machine
+# (each AWS CLI call starts Python), go test's default limit.
 test-e2e: build ## The test module: e2e, sandbox, access entries, conformance, and 20 s of FuzzEditJudged
 	assets="$$(bash hack/testbin.sh)" && cd test && \
-	  PATH="$$PATH:$$assets" KUBEBUILDER_ASSETS="$$assets" EKSACCESS_PLUGIN="$(CURDIR)/$(BIN)" go test -count=1 ./... && \
+	  PATH="$$PATH:$$assets" KUBEBUILDER_ASSETS="$$assets" EKSACCESS_PLUGIN="$(CURDIR)/$(BIN)" go test -count=1 -timeout 30m ./... && \
 	  go test -run '^$$' -fuzz FuzzEditJudged -fuzztime 20s -parallel 1 ./conformance
 
 vet: ## gofmt and go vet over both modules (the plugin and test/)
