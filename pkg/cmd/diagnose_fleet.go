@@ -58,8 +58,7 @@ func (o *DiagnoseOptions) runFleet(ctx context.Context) error {
 		}
 		one := *o
 		one.configFlags, one.ErrOut = t.flags, io.Discard
-		g := &gatherer{o: &one, check: &checklist{w: io.Discard}}
-		snap, err := g.live(ctx)
+		snap, err := one.gather(ctx, nil)
 		if err != nil {
 			return fleetDiagnosis{}, err
 		}
@@ -97,8 +96,8 @@ func (o *DiagnoseOptions) runFleet(ctx context.Context) error {
 		}
 		l.Items = append(l.Items, output.FleetDiagnosis{FleetRow: row, Report: &rep})
 	}
-	if o.Output != "" {
-		err = output.Print(o.Out, o.Output, l)
+	if !o.Print.human() {
+		err = o.Print.print(o.Out, l)
 	} else {
 		err = output.FleetDiagnosisTable(o.Out, l.Items)
 	}

@@ -51,6 +51,40 @@ func TestDiagnoseJSON(t *testing.T) {
 	}
 }
 
+// TestDiagnoseTemplates: -o jsonpath= and -o go-template= print fields of
+// the Diagnosis object, and keep the exit status of the verdict.
+func TestDiagnoseTemplates(t *testing.T) {
+	path := []string{"diagnose", "--arn", "arn:aws:sts::111122223333:assumed-role/Admin/alice", "-f", "testdata/aws-auth-mixed.yaml"}
+	ok := []string{"diagnose", "--arn", "arn:aws:iam::111122223333:user/designated_user", "-f", "testdata/aws-auth-ok.yaml"}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+		code int
+	}{
+		{"jsonpath verdict", append(path, "-o", "jsonpath={.verdict}"), "unauthorized", 1},
+		{"jsonpath first finding", append(path, "-o", "jsonpath={.findings[0].code} {.canonicalArn}"), "EKSA202 arn:aws:iam::111122223333:role/Admin", 1},
+		{"go-template", append(ok, "-o", "go-template={{.verdict}} as {{.username}} {{range .groups}}[{{.}}]{{end}}"), "authorized as designated_user [system:masters]", 0},
+		{"--template alone", append(ok, "--template", "{{.kind}}/{{.apiVersion}}"), "Diagnosis/eksaccess.dev/v1alpha1", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := run(t, "", tc.args...)
+			if r.code != tc.code || r.stdout != tc.want {
+				t.Errorf("exit %d (want %d), stdout %q, want %q\nstderr: %s", r.code, tc.code, r.stdout, tc.want, r.stderr)
+			}
+			if !strings.Contains(r.stderr, "[ok] aws-auth read from") {
+				t.Errorf("no checklist on stderr: %q", r.stderr)
+			}
+		})
+	}
+	// A template that does not parse is one line naming the fix, before
+	// anything is gathered.
+	r := run(t, "", append(ok, "-o", "jsonpath={.verdict")...)
+	if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, "-o jsonpath:") || !strings.Contains(r.stderr, "fix the JSONPath") || strings.Contains(r.stderr, "aws-auth read from") {
+		t.Errorf("bad jsonpath: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
 func TestDiagnoseBadFlags(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -60,6 +94,7 @@ func TestDiagnoseBadFlags(t *testing.T) {
 		{[]string{"--arn", "arn:aws:iam::111122223333:user/x", "--mode", "BOTH"}, "--mode must be"},
 		{[]string{"--arn", "arn:aws:s3:::bucket"}, "--arn:"},
 		{[]string{"--arn", "arn:aws:iam::111122223333:user/x", "-f", "testdata/missing.yaml"}, "missing.yaml"},
+		{[]string{"--arn", "arn:aws:iam::111122223333:user/x", "-o", "wide"}, "unknown output format \"wide\""},
 	} {
 		r := run(t, "", append([]string{"diagnose"}, tc.args...)...)
 		if r.code != 2 || !strings.Contains(r.stderr+r.stdout, tc.want) {

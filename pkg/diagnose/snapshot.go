@@ -1,8 +1,15 @@
 // Package diagnose decides why an identity gets Unauthorized or Forbidden
 // from an EKS cluster. It takes a Snapshot of everything gathered (by
-// pkg/cmd, from the kubeconfig, the token, STS, EKS, aws-auth and RBAC) and
-// returns a Report: a verdict, the root cause in one sentence, the evidence
-// and the findings with their fixes. It calls no client and prints nothing.
+// pkg/diagnose/gather, from the kubeconfig, the token, STS, EKS, aws-auth
+// and RBAC) and returns a Report: a verdict, the root cause in one
+// sentence, the evidence and the findings with their fixes. It calls no
+// client and prints nothing.
+//
+// Diagnose runs in phases, one file each: identity.go (who, and the exec
+// plugin and token), simulate.go (the authenticator's decision),
+// unauthorized.go (why nothing maps the principal), live.go (what the
+// cluster itself answered), verdict.go, forbidden.go (why RBAC refuses),
+// fixes.go; causes.go ranks the candidate causes.
 package diagnose
 
 import (
