@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"github.com/eksaccess/kubectl-eksaccess/third_party/forked/genericclioptions"
 )
 
 const execKubeconfig = `apiVersion: v1

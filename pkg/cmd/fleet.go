@@ -16,10 +16,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 
+	"github.com/eksaccess/kubectl-eksaccess/pkg/kube"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/output"
+	"github.com/eksaccess/kubectl-eksaccess/third_party/forked/genericclioptions"
 )
 
 // This file runs a verb over several kubeconfig contexts at once (a fleet):
@@ -293,12 +293,12 @@ func fleetSource(t fleetTarget) (*awsAuthSource, *recordingConfigMaps, error) {
 
 // recordingConfigMaps keeps the last error of a Get.
 type recordingConfigMaps struct {
-	corev1client.ConfigMapsGetter
+	kube.ConfigMapsGetter
 	mu  sync.Mutex
 	err error
 }
 
-func (r *recordingConfigMaps) ConfigMaps(ns string) corev1client.ConfigMapInterface {
+func (r *recordingConfigMaps) ConfigMaps(ns string) kube.ConfigMapInterface {
 	return &recordingConfigMap{ConfigMapInterface: r.ConfigMapsGetter.ConfigMaps(ns), r: r}
 }
 
@@ -313,7 +313,7 @@ func (r *recordingConfigMaps) wrap(msg error) error {
 }
 
 type recordingConfigMap struct {
-	corev1client.ConfigMapInterface
+	kube.ConfigMapInterface
 	r *recordingConfigMaps
 }
 

@@ -5,12 +5,12 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/manifest"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/output"
+	"github.com/eksaccess/kubectl-eksaccess/third_party/forked/genericclioptions"
 )
 
 // LintOptions are the options of `lint`.

@@ -10,9 +10,10 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/klog/v2"
+
+	"github.com/eksaccess/kubectl-eksaccess/third_party/forked/genericclioptions"
 )
 
 // NewCmdRoot builds `kubectl eksaccess` and its verbs.

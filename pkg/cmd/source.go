@@ -10,11 +10,10 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/eksaccess/kubectl-eksaccess/pkg/kube"
+	"github.com/eksaccess/kubectl-eksaccess/third_party/forked/genericclioptions"
 )
 
 // awsAuthSource is where a command reads aws-auth from: a manifest given
@@ -25,7 +24,7 @@ type awsAuthSource struct {
 	configFlags *genericclioptions.ConfigFlags
 	in          io.Reader
 	// ConfigMaps is filled by complete unless a test set it first.
-	ConfigMaps corev1client.ConfigMapsGetter
+	ConfigMaps kube.ConfigMapsGetter
 	// raw is the file read with -f, kept for the lines of findings and for
 	// writing it back.
 	raw []byte

@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	clientauthv1beta1 "k8s.io/client-go/pkg/apis/clientauthentication/v1beta1"
 
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsapi"
+	"github.com/eksaccess/kubectl-eksaccess/third_party/forked/genericclioptions"
 )
 
 // TokenOptions are the options of `token`.

@@ -13,13 +13,11 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	authnv1client "k8s.io/client-go/kubernetes/typed/authentication/v1"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/kube"
+	"github.com/eksaccess/kubectl-eksaccess/third_party/forked/genericclioptions"
 )
 
 // Dry-run strategies, as kubectl names them.
@@ -43,8 +41,8 @@ type writeOptions struct {
 	BackupKeep int
 
 	// Filled by complete unless a test set them first.
-	ConfigMaps corev1client.ConfigMapsGetter
-	Reviews    authnv1client.SelfSubjectReviewsGetter
+	ConfigMaps kube.ConfigMapsGetter
+	Reviews    kube.SelfSubjectReviewsGetter
 	// Terminal reports whether In is a terminal a person can answer on.
 	Terminal func() bool
 	// Color reports whether Out takes ANSI colors.

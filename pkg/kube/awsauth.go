@@ -7,7 +7,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 )
 
 // Where aws-auth always lives.
@@ -18,6 +17,6 @@ const (
 
 // GetAWSAuth reads the live aws-auth ConfigMap. API errors (NotFound,
 // Forbidden...) are returned unchanged for the caller to translate.
-func GetAWSAuth(ctx context.Context, c corev1client.ConfigMapsGetter) (*corev1.ConfigMap, error) {
+func GetAWSAuth(ctx context.Context, c ConfigMapsGetter) (*corev1.ConfigMap, error) {
 	return c.ConfigMaps(Namespace).Get(ctx, ConfigMapName, metav1.GetOptions{})
 }

@@ -1,21 +1,19 @@
 package kube
 
 import (
-	authnv1client "k8s.io/client-go/kubernetes/typed/authentication/v1"
-	authzv1client "k8s.io/client-go/kubernetes/typed/authorization/v1"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
-	rbacv1client "k8s.io/client-go/kubernetes/typed/rbac/v1"
+	authnv1 "k8s.io/api/authentication/v1"
+	authzv1 "k8s.io/api/authorization/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
 )
 
-// Clients are the four API groups the plugin talks to. Building only these,
-// instead of client-go's whole clientset, keeps every other API group's
-// client out of the binary.
+// Clients are the four API groups the plugin talks to, as REST clients on
+// the plugin's own scheme (scheme.go). client-go's typed clients import
+// kubernetes/scheme, which registers (and links in) every API group.
 type Clients struct {
-	core  *corev1client.CoreV1Client
-	authn *authnv1client.AuthenticationV1Client
-	authz *authzv1client.AuthorizationV1Client
-	rbac  *rbacv1client.RbacV1Client
+	core, authn, authz, rbac rest.Interface
 }
 
 // NewClients builds the clients over one shared HTTP client.
@@ -24,23 +22,33 @@ func NewClients(cfg *rest.Config) (*Clients, error) {
 	if err != nil {
 		return nil, err
 	}
+	s := theScheme()
+	client := func(gv schema.GroupVersion, apiPath string) (rest.Interface, error) {
+		c := rest.CopyConfig(cfg)
+		c.GroupVersion, c.APIPath = &gv, apiPath
+		c.NegotiatedSerializer = s.codecs.WithoutConversion()
+		if c.UserAgent == "" {
+			c.UserAgent = rest.DefaultKubernetesUserAgent()
+		}
+		return rest.RESTClientForConfigAndClient(c, hc)
+	}
 	c := &Clients{}
-	if c.core, err = corev1client.NewForConfigAndClient(cfg, hc); err != nil {
+	if c.core, err = client(corev1.SchemeGroupVersion, "/api"); err != nil {
 		return nil, err
 	}
-	if c.authn, err = authnv1client.NewForConfigAndClient(cfg, hc); err != nil {
+	if c.authn, err = client(authnv1.SchemeGroupVersion, "/apis"); err != nil {
 		return nil, err
 	}
-	if c.authz, err = authzv1client.NewForConfigAndClient(cfg, hc); err != nil {
+	if c.authz, err = client(authzv1.SchemeGroupVersion, "/apis"); err != nil {
 		return nil, err
 	}
-	if c.rbac, err = rbacv1client.NewForConfigAndClient(cfg, hc); err != nil {
+	if c.rbac, err = client(rbacv1.SchemeGroupVersion, "/apis"); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
-func (c *Clients) CoreV1() corev1client.CoreV1Interface                      { return c.core }
-func (c *Clients) AuthenticationV1() authnv1client.AuthenticationV1Interface { return c.authn }
-func (c *Clients) AuthorizationV1() authzv1client.AuthorizationV1Interface   { return c.authz }
-func (c *Clients) RbacV1() rbacv1client.RbacV1Interface                      { return c.rbac }
+func (c *Clients) CoreV1() ConfigMapsGetter                   { return coreV1{c.core} }
+func (c *Clients) AuthenticationV1() SelfSubjectReviewsGetter { return authenticationV1{c.authn} }
+func (c *Clients) AuthorizationV1() AuthorizationV1Interface  { return authorizationV1{c.authz} }
+func (c *Clients) RbacV1() RbacV1Interface                    { return rbacV1{c.rbac} }

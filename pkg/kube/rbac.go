@@ -9,8 +9,6 @@ import (
 	authzv1 "k8s.io/api/authorization/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	authzv1client "k8s.io/client-go/kubernetes/typed/authorization/v1"
-	rbacv1client "k8s.io/client-go/kubernetes/typed/rbac/v1"
 )
 
 // AccessQuery is "may SUBJECT VERB RESOURCE in NAMESPACE?".
@@ -19,7 +17,7 @@ type AccessQuery struct {
 }
 
 // CanI asks as the caller (SelfSubjectAccessReview, like kubectl auth can-i).
-func CanI(ctx context.Context, c authzv1client.SelfSubjectAccessReviewsGetter, q AccessQuery) (bool, string, error) {
+func CanI(ctx context.Context, c SelfSubjectAccessReviewsGetter, q AccessQuery) (bool, string, error) {
 	r, err := c.SelfSubjectAccessReviews().Create(ctx, &authzv1.SelfSubjectAccessReview{
 		Spec: authzv1.SelfSubjectAccessReviewSpec{ResourceAttributes: attrs(q)},
 	}, metav1.CreateOptions{})
@@ -31,7 +29,7 @@ func CanI(ctx context.Context, c authzv1client.SelfSubjectAccessReviewsGetter, q
 
 // CanUser asks for another user and groups (SubjectAccessReview; needs the
 // right to create subjectaccessreviews).
-func CanUser(ctx context.Context, c authzv1client.SubjectAccessReviewsGetter, user string, groups []string, extra map[string][]string, q AccessQuery) (bool, string, error) {
+func CanUser(ctx context.Context, c SubjectAccessReviewsGetter, user string, groups []string, extra map[string][]string, q AccessQuery) (bool, string, error) {
 	ex := map[string]authzv1.ExtraValue{}
 	for k, v := range extra {
 		ex[k] = v
@@ -62,7 +60,7 @@ type Bindings struct {
 
 // ListBindings reads every ClusterRoleBinding and RoleBinding, both lists
 // at once.
-func ListBindings(ctx context.Context, c rbacv1client.RbacV1Interface) (Bindings, error) {
+func ListBindings(ctx context.Context, c RbacV1Interface) (Bindings, error) {
 	var (
 		out           Bindings
 		crbErr, rbErr error

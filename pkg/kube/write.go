@@ -18,8 +18,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/apimachinery/pkg/util/wait"
-	authnv1client "k8s.io/client-go/kubernetes/typed/authentication/v1"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 )
 
 // FieldManager is the name the plugin writes under (managedFields).
@@ -97,7 +95,7 @@ func (e *UnknownOutcomeError) Unwrap() error { return e.Err }
 // what it read, which never duplicates the change because the intent
 // derives everything from the current data. Reads and writes that fail in
 // such a transient way are retried within TransientBackoff.
-func Write(ctx context.Context, c corev1client.ConfigMapsGetter, intent Intent, dryRun bool) (WriteResult, error) {
+func Write(ctx context.Context, c ConfigMapsGetter, intent Intent, dryRun bool) (WriteResult, error) {
 	var (
 		res       WriteResult
 		conflicts = ConflictBackoff
@@ -191,7 +189,7 @@ func (p *pendingWrite) landed(live *corev1.ConfigMap) bool {
 }
 
 // interrupted learns the outcome of a write cut short by ctx.
-func interrupted(ctx context.Context, c corev1client.ConfigMapsGetter, res *WriteResult, p *pendingWrite) (WriteResult, error) {
+func interrupted(ctx context.Context, c ConfigMapsGetter, res *WriteResult, p *pendingWrite) (WriteResult, error) {
 	vctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), verifyTimeout)
 	defer cancel()
 	live, err := GetAWSAuth(vctx, c)
@@ -240,7 +238,7 @@ func IsTransient(err error) bool {
 	return errors.As(err, &urlErr) && (urlErr.Timeout() || utilnet.IsProbableEOF(err) || utilnet.IsConnectionReset(err) || utilnet.IsHTTP2ConnectionLost(err))
 }
 
-func put(ctx context.Context, c corev1client.ConfigMapsGetter, cur *corev1.ConfigMap, data map[string]string, dryRun bool) (*corev1.ConfigMap, error) {
+func put(ctx context.Context, c ConfigMapsGetter, cur *corev1.ConfigMap, data map[string]string, dryRun bool) (*corev1.ConfigMap, error) {
 	var dry []string
 	if dryRun {
 		dry = []string{metav1.DryRunAll}
@@ -285,7 +283,7 @@ func OtherManagers(cm *corev1.ConfigMap) []string {
 
 // WhoAmI asks the API server who the caller is (a SelfSubjectReview), as
 // `kubectl auth whoami` does.
-func WhoAmI(ctx context.Context, c authnv1client.SelfSubjectReviewsGetter) (authnv1.UserInfo, error) {
+func WhoAmI(ctx context.Context, c SelfSubjectReviewsGetter) (authnv1.UserInfo, error) {
 	r, err := c.SelfSubjectReviews().Create(ctx, &authnv1.SelfSubjectReview{}, metav1.CreateOptions{})
 	if err != nil {
 		return authnv1.UserInfo{}, err

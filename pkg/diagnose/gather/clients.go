@@ -7,10 +7,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	authnv1client "k8s.io/client-go/kubernetes/typed/authentication/v1"
-	authzv1client "k8s.io/client-go/kubernetes/typed/authorization/v1"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
-	rbacv1client "k8s.io/client-go/kubernetes/typed/rbac/v1"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsapi"
@@ -67,13 +63,13 @@ func LoadAWS(ctx context.Context, o awsapi.ConfigOptions) (*AWS, error) {
 // Kubernetes is what is asked of a cluster, as one identity: aws-auth,
 // who it is, what it may do, and the RBAC bindings.
 type Kubernetes interface {
-	corev1client.ConfigMapsGetter
-	authnv1client.SelfSubjectReviewsGetter
-	authzv1client.SelfSubjectAccessReviewsGetter
-	authzv1client.SubjectAccessReviewsGetter
+	kube.ConfigMapsGetter
+	kube.SelfSubjectReviewsGetter
+	kube.SelfSubjectAccessReviewsGetter
+	kube.SubjectAccessReviewsGetter
 	// RbacV1 is for kube.ListBindings, which lists ClusterRoleBindings
 	// and RoleBindings.
-	RbacV1() rbacv1client.RbacV1Interface
+	RbacV1() kube.RbacV1Interface
 }
 
 // KubeClients is Kubernetes over the plugin's clients.
@@ -81,23 +77,23 @@ func KubeClients(c *kube.Clients) Kubernetes { return kubeClients{c} }
 
 type kubeClients struct{ c *kube.Clients }
 
-func (k kubeClients) ConfigMaps(ns string) corev1client.ConfigMapInterface {
+func (k kubeClients) ConfigMaps(ns string) kube.ConfigMapInterface {
 	return k.c.CoreV1().ConfigMaps(ns)
 }
 
-func (k kubeClients) SelfSubjectReviews() authnv1client.SelfSubjectReviewInterface {
+func (k kubeClients) SelfSubjectReviews() kube.SelfSubjectReviewInterface {
 	return k.c.AuthenticationV1().SelfSubjectReviews()
 }
 
-func (k kubeClients) SelfSubjectAccessReviews() authzv1client.SelfSubjectAccessReviewInterface {
+func (k kubeClients) SelfSubjectAccessReviews() kube.SelfSubjectAccessReviewInterface {
 	return k.c.AuthorizationV1().SelfSubjectAccessReviews()
 }
 
-func (k kubeClients) SubjectAccessReviews() authzv1client.SubjectAccessReviewInterface {
+func (k kubeClients) SubjectAccessReviews() kube.SubjectAccessReviewInterface {
 	return k.c.AuthorizationV1().SubjectAccessReviews()
 }
 
-func (k kubeClients) RbacV1() rbacv1client.RbacV1Interface { return k.c.RbacV1() }
+func (k kubeClients) RbacV1() kube.RbacV1Interface { return k.c.RbacV1() }
 
 // Context is a kubeconfig context to read through.
 type Context struct {

@@ -1,0 +1,171 @@
+package kube
+
+import (
+	"context"
+
+	authnv1 "k8s.io/api/authentication/v1"
+	authzv1 "k8s.io/api/authorization/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/rest"
+)
+
+// The calls the plugin makes, each behind the small interface its consumer
+// takes (the method sets of client-go's typed clients, cut to what is
+// used), over REST clients built on the plugin's own scheme.
+
+// ConfigMapInterface reads and writes ConfigMaps of one namespace.
+type ConfigMapInterface interface {
+	Get(ctx context.Context, name string, opts metav1.GetOptions) (*corev1.ConfigMap, error)
+	Create(ctx context.Context, cm *corev1.ConfigMap, opts metav1.CreateOptions) (*corev1.ConfigMap, error)
+	Update(ctx context.Context, cm *corev1.ConfigMap, opts metav1.UpdateOptions) (*corev1.ConfigMap, error)
+}
+
+// ConfigMapsGetter gives the ConfigMaps of a namespace.
+type ConfigMapsGetter interface {
+	ConfigMaps(namespace string) ConfigMapInterface
+}
+
+// SelfSubjectReviewInterface creates SelfSubjectReviews.
+type SelfSubjectReviewInterface interface {
+	Create(ctx context.Context, r *authnv1.SelfSubjectReview, opts metav1.CreateOptions) (*authnv1.SelfSubjectReview, error)
+}
+
+// SelfSubjectReviewsGetter gives SelfSubjectReviews (`kubectl auth whoami`).
+type SelfSubjectReviewsGetter interface {
+	SelfSubjectReviews() SelfSubjectReviewInterface
+}
+
+// SelfSubjectAccessReviewInterface creates SelfSubjectAccessReviews.
+type SelfSubjectAccessReviewInterface interface {
+	Create(ctx context.Context, r *authzv1.SelfSubjectAccessReview, opts metav1.CreateOptions) (*authzv1.SelfSubjectAccessReview, error)
+}
+
+// SelfSubjectAccessReviewsGetter gives SelfSubjectAccessReviews (`kubectl auth can-i`).
+type SelfSubjectAccessReviewsGetter interface {
+	SelfSubjectAccessReviews() SelfSubjectAccessReviewInterface
+}
+
+// SubjectAccessReviewInterface creates SubjectAccessReviews.
+type SubjectAccessReviewInterface interface {
+	Create(ctx context.Context, r *authzv1.SubjectAccessReview, opts metav1.CreateOptions) (*authzv1.SubjectAccessReview, error)
+}
+
+// SubjectAccessReviewsGetter gives SubjectAccessReviews (`kubectl auth can-i --as`).
+type SubjectAccessReviewsGetter interface {
+	SubjectAccessReviews() SubjectAccessReviewInterface
+}
+
+// AuthorizationV1Interface is what the plugin asks authorization/v1.
+type AuthorizationV1Interface interface {
+	SelfSubjectAccessReviewsGetter
+	SubjectAccessReviewsGetter
+}
+
+// ClusterRoleBindingInterface lists ClusterRoleBindings.
+type ClusterRoleBindingInterface interface {
+	List(ctx context.Context, opts metav1.ListOptions) (*rbacv1.ClusterRoleBindingList, error)
+}
+
+// RoleBindingInterface lists RoleBindings.
+type RoleBindingInterface interface {
+	List(ctx context.Context, opts metav1.ListOptions) (*rbacv1.RoleBindingList, error)
+}
+
+// RbacV1Interface is what the plugin reads of rbac/v1.
+type RbacV1Interface interface {
+	ClusterRoleBindings() ClusterRoleBindingInterface
+	RoleBindings(namespace string) RoleBindingInterface
+}
+
+type coreV1 struct{ c rest.Interface }
+
+func (g coreV1) ConfigMaps(ns string) ConfigMapInterface { return configMaps{g.c, ns} }
+
+type configMaps struct {
+	c  rest.Interface
+	ns string
+}
+
+func (m configMaps) Get(ctx context.Context, name string, opts metav1.GetOptions) (*corev1.ConfigMap, error) {
+	out := &corev1.ConfigMap{}
+	err := m.c.Get().Namespace(m.ns).Resource("configmaps").Name(name).VersionedParams(&opts, theScheme().params).Do(ctx).Into(out)
+	return out, err
+}
+
+func (m configMaps) Create(ctx context.Context, cm *corev1.ConfigMap, opts metav1.CreateOptions) (*corev1.ConfigMap, error) {
+	out := &corev1.ConfigMap{}
+	err := m.c.Post().Namespace(m.ns).Resource("configmaps").VersionedParams(&opts, theScheme().params).Body(cm).Do(ctx).Into(out)
+	return out, err
+}
+
+func (m configMaps) Update(ctx context.Context, cm *corev1.ConfigMap, opts metav1.UpdateOptions) (*corev1.ConfigMap, error) {
+	out := &corev1.ConfigMap{}
+	err := m.c.Put().Namespace(m.ns).Resource("configmaps").Name(cm.Name).VersionedParams(&opts, theScheme().params).Body(cm).Do(ctx).Into(out)
+	return out, err
+}
+
+type authenticationV1 struct{ c rest.Interface }
+
+func (g authenticationV1) SelfSubjectReviews() SelfSubjectReviewInterface { return g }
+
+func (g authenticationV1) Create(ctx context.Context, r *authnv1.SelfSubjectReview, opts metav1.CreateOptions) (*authnv1.SelfSubjectReview, error) {
+	out := &authnv1.SelfSubjectReview{}
+	return out, create(ctx, g.c, "selfsubjectreviews", &opts, r, out)
+}
+
+type authorizationV1 struct{ c rest.Interface }
+
+func (g authorizationV1) SelfSubjectAccessReviews() SelfSubjectAccessReviewInterface {
+	return selfSubjectAccessReviews(g)
+}
+
+func (g authorizationV1) SubjectAccessReviews() SubjectAccessReviewInterface {
+	return subjectAccessReviews(g)
+}
+
+type selfSubjectAccessReviews struct{ c rest.Interface }
+
+func (g selfSubjectAccessReviews) Create(ctx context.Context, r *authzv1.SelfSubjectAccessReview, opts metav1.CreateOptions) (*authzv1.SelfSubjectAccessReview, error) {
+	out := &authzv1.SelfSubjectAccessReview{}
+	return out, create(ctx, g.c, "selfsubjectaccessreviews", &opts, r, out)
+}
+
+type subjectAccessReviews struct{ c rest.Interface }
+
+func (g subjectAccessReviews) Create(ctx context.Context, r *authzv1.SubjectAccessReview, opts metav1.CreateOptions) (*authzv1.SubjectAccessReview, error) {
+	out := &authzv1.SubjectAccessReview{}
+	return out, create(ctx, g.c, "subjectaccessreviews", &opts, r, out)
+}
+
+// create posts a cluster-scoped review and reads the answer into out.
+func create(ctx context.Context, c rest.Interface, resource string, opts *metav1.CreateOptions, in, out runtime.Object) error {
+	return c.Post().Resource(resource).VersionedParams(opts, theScheme().params).Body(in).Do(ctx).Into(out)
+}
+
+type rbacV1 struct{ c rest.Interface }
+
+func (g rbacV1) ClusterRoleBindings() ClusterRoleBindingInterface { return clusterRoleBindings(g) }
+
+func (g rbacV1) RoleBindings(ns string) RoleBindingInterface { return roleBindings{g.c, ns} }
+
+type clusterRoleBindings struct{ c rest.Interface }
+
+func (g clusterRoleBindings) List(ctx context.Context, opts metav1.ListOptions) (*rbacv1.ClusterRoleBindingList, error) {
+	out := &rbacv1.ClusterRoleBindingList{}
+	err := g.c.Get().Resource("clusterrolebindings").VersionedParams(&opts, theScheme().params).Do(ctx).Into(out)
+	return out, err
+}
+
+type roleBindings struct {
+	c  rest.Interface
+	ns string
+}
+
+func (g roleBindings) List(ctx context.Context, opts metav1.ListOptions) (*rbacv1.RoleBindingList, error) {
+	out := &rbacv1.RoleBindingList{}
+	err := g.c.Get().Namespace(g.ns).Resource("rolebindings").VersionedParams(&opts, theScheme().params).Do(ctx).Into(out)
+	return out, err
+}
