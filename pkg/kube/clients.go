@@ -1,10 +1,7 @@
 package kube
 
 import (
-	authnv1 "k8s.io/api/authentication/v1"
-	authzv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
 )
@@ -36,13 +33,13 @@ func NewClients(cfg *rest.Config) (*Clients, error) {
 	if c.core, err = client(corev1.SchemeGroupVersion, "/api"); err != nil {
 		return nil, err
 	}
-	if c.authn, err = client(authnv1.SchemeGroupVersion, "/apis"); err != nil {
+	if c.authn, err = client(authenticationV1GV, "/apis"); err != nil {
 		return nil, err
 	}
-	if c.authz, err = client(authzv1.SchemeGroupVersion, "/apis"); err != nil {
+	if c.authz, err = client(authorizationV1GV, "/apis"); err != nil {
 		return nil, err
 	}
-	if c.rbac, err = client(rbacv1.SchemeGroupVersion, "/apis"); err != nil {
+	if c.rbac, err = client(rbacV1GV, "/apis"); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"sync"
 
-	authzv1 "k8s.io/api/authorization/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -18,8 +16,8 @@ type AccessQuery struct {
 
 // CanI asks as the caller (SelfSubjectAccessReview, like kubectl auth can-i).
 func CanI(ctx context.Context, c SelfSubjectAccessReviewsGetter, q AccessQuery) (bool, string, error) {
-	r, err := c.SelfSubjectAccessReviews().Create(ctx, &authzv1.SelfSubjectAccessReview{
-		Spec: authzv1.SelfSubjectAccessReviewSpec{ResourceAttributes: attrs(q)},
+	r, err := c.SelfSubjectAccessReviews().Create(ctx, &SelfSubjectAccessReview{
+		Spec: SelfSubjectAccessReviewSpec{ResourceAttributes: attrs(q)},
 	}, metav1.CreateOptions{})
 	if err != nil {
 		return false, "", err
@@ -30,12 +28,12 @@ func CanI(ctx context.Context, c SelfSubjectAccessReviewsGetter, q AccessQuery) 
 // CanUser asks for another user and groups (SubjectAccessReview; needs the
 // right to create subjectaccessreviews).
 func CanUser(ctx context.Context, c SubjectAccessReviewsGetter, user string, groups []string, extra map[string][]string, q AccessQuery) (bool, string, error) {
-	ex := map[string]authzv1.ExtraValue{}
+	ex := map[string]ExtraValue{}
 	for k, v := range extra {
 		ex[k] = v
 	}
-	r, err := c.SubjectAccessReviews().Create(ctx, &authzv1.SubjectAccessReview{
-		Spec: authzv1.SubjectAccessReviewSpec{User: user, Groups: groups, Extra: ex, ResourceAttributes: attrs(q)},
+	r, err := c.SubjectAccessReviews().Create(ctx, &SubjectAccessReview{
+		Spec: SubjectAccessReviewSpec{User: user, Groups: groups, Extra: ex, ResourceAttributes: attrs(q)},
 	}, metav1.CreateOptions{})
 	if err != nil {
 		return false, "", err
@@ -43,8 +41,8 @@ func CanUser(ctx context.Context, c SubjectAccessReviewsGetter, user string, gro
 	return r.Status.Allowed, r.Status.Reason, nil
 }
 
-func attrs(q AccessQuery) *authzv1.ResourceAttributes {
-	return &authzv1.ResourceAttributes{Verb: q.Verb, Resource: q.Resource, Group: q.Group, Namespace: q.Namespace}
+func attrs(q AccessQuery) *ResourceAttributes {
+	return &ResourceAttributes{Verb: q.Verb, Resource: q.Resource, Group: q.Group, Namespace: q.Namespace}
 }
 
 // Binding is a (Cluster)RoleBinding naming one of the subjects.
@@ -54,8 +52,8 @@ type Binding struct {
 
 // Bindings are every ClusterRoleBinding and RoleBinding of a cluster.
 type Bindings struct {
-	crbs []rbacv1.ClusterRoleBinding
-	rbs  []rbacv1.RoleBinding
+	crbs []ClusterRoleBinding
+	rbs  []RoleBinding
 }
 
 // ListBindings reads every ClusterRoleBinding and RoleBinding, both lists
@@ -89,10 +87,10 @@ func ListBindings(ctx context.Context, c RbacV1Interface) (Bindings, error) {
 
 // For returns the bindings that name the user or one of the groups.
 func (b Bindings) For(user string, groups []string) []Binding {
-	names := func(subjects []rbacv1.Subject) []string {
+	names := func(subjects []Subject) []string {
 		var out []string
 		for _, s := range subjects {
-			if (s.Kind == rbacv1.UserKind && s.Name == user && user != "") || (s.Kind == rbacv1.GroupKind && slices.Contains(groups, s.Name)) {
+			if (s.Kind == UserKind && s.Name == user && user != "") || (s.Kind == GroupKind && slices.Contains(groups, s.Name)) {
 				out = append(out, s.Kind+" "+s.Name)
 			}
 		}

@@ -3,19 +3,16 @@ package kube
 import (
 	"sync"
 
-	authnv1 "k8s.io/api/authentication/v1"
-	authzv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 )
 
-// scheme knows only the kinds the plugin sends and reads: the aws-auth
-// ConfigMap, SelfSubjectReview, (Self)SubjectAccessReview and the RBAC
-// bindings, with meta's Status and options. client-go's kubernetes/scheme
+// scheme knows only the kinds the plugin sends and reads whole: the aws-auth
+// ConfigMap, with meta's Status and options in core/v1 and in the groups of
+// the reviews and bindings (wire.go: those travel as plain JSON). client-go's kubernetes/scheme
 // registers every API group at start (and links them all in); the typed
 // clientsets import it. It is built on the first client, not at init.
 type scheme struct {
@@ -24,18 +21,20 @@ type scheme struct {
 	params runtime.ParameterCodec
 }
 
+// The groups of the reviews and bindings (wire.go).
+var (
+	authenticationV1GV = schema.GroupVersion{Group: "authentication.k8s.io", Version: "v1"}
+	authorizationV1GV  = schema.GroupVersion{Group: "authorization.k8s.io", Version: "v1"}
+	rbacV1GV           = schema.GroupVersion{Group: "rbac.authorization.k8s.io", Version: "v1"}
+)
+
 var theScheme = sync.OnceValue(func() *scheme {
 	s := runtime.NewScheme()
 	// Unversioned meta kinds (Status, options), as client-go's scheme has them.
 	metav1.AddToGroupVersion(s, schema.GroupVersion{Version: "v1"})
-	for gv, kinds := range map[schema.GroupVersion][]runtime.Object{
-		corev1.SchemeGroupVersion:  {&corev1.ConfigMap{}, &corev1.ConfigMapList{}},
-		authnv1.SchemeGroupVersion: {&authnv1.SelfSubjectReview{}},
-		authzv1.SchemeGroupVersion: {&authzv1.SelfSubjectAccessReview{}, &authzv1.SubjectAccessReview{}},
-		rbacv1.SchemeGroupVersion:  {&rbacv1.ClusterRoleBinding{}, &rbacv1.ClusterRoleBindingList{}, &rbacv1.RoleBinding{}, &rbacv1.RoleBindingList{}},
-	} {
-		s.AddKnownTypes(gv, kinds...)
-		// Options, Status and WatchEvent in the group's version.
+	s.AddKnownTypes(corev1.SchemeGroupVersion, &corev1.ConfigMap{}, &corev1.ConfigMapList{})
+	// Options, Status and WatchEvent in each group's version.
+	for _, gv := range []schema.GroupVersion{corev1.SchemeGroupVersion, authenticationV1GV, authorizationV1GV, rbacV1GV} {
 		metav1.AddToGroupVersion(s, gv)
 	}
 	return &scheme{scheme: s, codecs: serializer.NewCodecFactory(s), params: runtime.NewParameterCodec(s)}

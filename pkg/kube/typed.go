@@ -2,13 +2,10 @@ package kube
 
 import (
 	"context"
+	"encoding/json"
 
-	authnv1 "k8s.io/api/authentication/v1"
-	authzv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 )
 
@@ -30,7 +27,7 @@ type ConfigMapsGetter interface {
 
 // SelfSubjectReviewInterface creates SelfSubjectReviews.
 type SelfSubjectReviewInterface interface {
-	Create(ctx context.Context, r *authnv1.SelfSubjectReview, opts metav1.CreateOptions) (*authnv1.SelfSubjectReview, error)
+	Create(ctx context.Context, r *SelfSubjectReview, opts metav1.CreateOptions) (*SelfSubjectReview, error)
 }
 
 // SelfSubjectReviewsGetter gives SelfSubjectReviews (`kubectl auth whoami`).
@@ -40,7 +37,7 @@ type SelfSubjectReviewsGetter interface {
 
 // SelfSubjectAccessReviewInterface creates SelfSubjectAccessReviews.
 type SelfSubjectAccessReviewInterface interface {
-	Create(ctx context.Context, r *authzv1.SelfSubjectAccessReview, opts metav1.CreateOptions) (*authzv1.SelfSubjectAccessReview, error)
+	Create(ctx context.Context, r *SelfSubjectAccessReview, opts metav1.CreateOptions) (*SelfSubjectAccessReview, error)
 }
 
 // SelfSubjectAccessReviewsGetter gives SelfSubjectAccessReviews (`kubectl auth can-i`).
@@ -50,7 +47,7 @@ type SelfSubjectAccessReviewsGetter interface {
 
 // SubjectAccessReviewInterface creates SubjectAccessReviews.
 type SubjectAccessReviewInterface interface {
-	Create(ctx context.Context, r *authzv1.SubjectAccessReview, opts metav1.CreateOptions) (*authzv1.SubjectAccessReview, error)
+	Create(ctx context.Context, r *SubjectAccessReview, opts metav1.CreateOptions) (*SubjectAccessReview, error)
 }
 
 // SubjectAccessReviewsGetter gives SubjectAccessReviews (`kubectl auth can-i --as`).
@@ -66,12 +63,12 @@ type AuthorizationV1Interface interface {
 
 // ClusterRoleBindingInterface lists ClusterRoleBindings.
 type ClusterRoleBindingInterface interface {
-	List(ctx context.Context, opts metav1.ListOptions) (*rbacv1.ClusterRoleBindingList, error)
+	List(ctx context.Context, opts metav1.ListOptions) (*ClusterRoleBindingList, error)
 }
 
 // RoleBindingInterface lists RoleBindings.
 type RoleBindingInterface interface {
-	List(ctx context.Context, opts metav1.ListOptions) (*rbacv1.RoleBindingList, error)
+	List(ctx context.Context, opts metav1.ListOptions) (*RoleBindingList, error)
 }
 
 // RbacV1Interface is what the plugin reads of rbac/v1.
@@ -111,9 +108,11 @@ type authenticationV1 struct{ c rest.Interface }
 
 func (g authenticationV1) SelfSubjectReviews() SelfSubjectReviewInterface { return g }
 
-func (g authenticationV1) Create(ctx context.Context, r *authnv1.SelfSubjectReview, opts metav1.CreateOptions) (*authnv1.SelfSubjectReview, error) {
-	out := &authnv1.SelfSubjectReview{}
-	return out, create(ctx, g.c, "selfsubjectreviews", &opts, r, out)
+func (g authenticationV1) Create(ctx context.Context, r *SelfSubjectReview, opts metav1.CreateOptions) (*SelfSubjectReview, error) {
+	out := &SelfSubjectReview{}
+	in := *r
+	in.TypeMeta = selfSubjectReviewType
+	return out, create(ctx, g.c, "selfsubjectreviews", &opts, &in, out)
 }
 
 type authorizationV1 struct{ c rest.Interface }
@@ -128,21 +127,44 @@ func (g authorizationV1) SubjectAccessReviews() SubjectAccessReviewInterface {
 
 type selfSubjectAccessReviews struct{ c rest.Interface }
 
-func (g selfSubjectAccessReviews) Create(ctx context.Context, r *authzv1.SelfSubjectAccessReview, opts metav1.CreateOptions) (*authzv1.SelfSubjectAccessReview, error) {
-	out := &authzv1.SelfSubjectAccessReview{}
-	return out, create(ctx, g.c, "selfsubjectaccessreviews", &opts, r, out)
+func (g selfSubjectAccessReviews) Create(ctx context.Context, r *SelfSubjectAccessReview, opts metav1.CreateOptions) (*SelfSubjectAccessReview, error) {
+	out := &SelfSubjectAccessReview{}
+	in := *r
+	in.TypeMeta = selfSubjectAccessReviewType
+	return out, create(ctx, g.c, "selfsubjectaccessreviews", &opts, &in, out)
 }
 
 type subjectAccessReviews struct{ c rest.Interface }
 
-func (g subjectAccessReviews) Create(ctx context.Context, r *authzv1.SubjectAccessReview, opts metav1.CreateOptions) (*authzv1.SubjectAccessReview, error) {
-	out := &authzv1.SubjectAccessReview{}
-	return out, create(ctx, g.c, "subjectaccessreviews", &opts, r, out)
+func (g subjectAccessReviews) Create(ctx context.Context, r *SubjectAccessReview, opts metav1.CreateOptions) (*SubjectAccessReview, error) {
+	out := &SubjectAccessReview{}
+	in := *r
+	in.TypeMeta = subjectAccessReviewType
+	return out, create(ctx, g.c, "subjectaccessreviews", &opts, &in, out)
 }
 
 // create posts a cluster-scoped review and reads the answer into out.
-func create(ctx context.Context, c rest.Interface, resource string, opts *metav1.CreateOptions, in, out runtime.Object) error {
-	return c.Post().Resource(resource).VersionedParams(opts, theScheme().params).Body(in).Do(ctx).Into(out)
+// The objects are JSON on the wire (wire.go), not types of the scheme.
+func create(ctx context.Context, c rest.Interface, resource string, opts *metav1.CreateOptions, in, out any) error {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	raw, err := c.Post().Resource(resource).VersionedParams(opts, theScheme().params).Body(body).Do(ctx).Raw()
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(raw, out)
+}
+
+// list reads a list of resource (in ns, or in every namespace when ns is
+// "") into out.
+func list(ctx context.Context, c rest.Interface, ns, resource string, opts *metav1.ListOptions, out any) error {
+	raw, err := c.Get().Namespace(ns).Resource(resource).VersionedParams(opts, theScheme().params).Do(ctx).Raw()
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(raw, out)
 }
 
 type rbacV1 struct{ c rest.Interface }
@@ -153,10 +175,9 @@ func (g rbacV1) RoleBindings(ns string) RoleBindingInterface { return roleBindin
 
 type clusterRoleBindings struct{ c rest.Interface }
 
-func (g clusterRoleBindings) List(ctx context.Context, opts metav1.ListOptions) (*rbacv1.ClusterRoleBindingList, error) {
-	out := &rbacv1.ClusterRoleBindingList{}
-	err := g.c.Get().Resource("clusterrolebindings").VersionedParams(&opts, theScheme().params).Do(ctx).Into(out)
-	return out, err
+func (g clusterRoleBindings) List(ctx context.Context, opts metav1.ListOptions) (*ClusterRoleBindingList, error) {
+	out := &ClusterRoleBindingList{}
+	return out, list(ctx, g.c, "", "clusterrolebindings", &opts, out)
 }
 
 type roleBindings struct {
@@ -164,8 +185,7 @@ type roleBindings struct {
 	ns string
 }
 
-func (g roleBindings) List(ctx context.Context, opts metav1.ListOptions) (*rbacv1.RoleBindingList, error) {
-	out := &rbacv1.RoleBindingList{}
-	err := g.c.Get().Namespace(g.ns).Resource("rolebindings").VersionedParams(&opts, theScheme().params).Do(ctx).Into(out)
-	return out, err
+func (g roleBindings) List(ctx context.Context, opts metav1.ListOptions) (*RoleBindingList, error) {
+	out := &RoleBindingList{}
+	return out, list(ctx, g.c, g.ns, "rolebindings", &opts, out)
 }

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	authnv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -283,17 +282,17 @@ func OtherManagers(cm *corev1.ConfigMap) []string {
 
 // WhoAmI asks the API server who the caller is (a SelfSubjectReview), as
 // `kubectl auth whoami` does.
-func WhoAmI(ctx context.Context, c SelfSubjectReviewsGetter) (authnv1.UserInfo, error) {
-	r, err := c.SelfSubjectReviews().Create(ctx, &authnv1.SelfSubjectReview{}, metav1.CreateOptions{})
+func WhoAmI(ctx context.Context, c SelfSubjectReviewsGetter) (UserInfo, error) {
+	r, err := c.SelfSubjectReviews().Create(ctx, &SelfSubjectReview{}, metav1.CreateOptions{})
 	if err != nil {
-		return authnv1.UserInfo{}, err
+		return UserInfo{}, err
 	}
 	return r.Status.UserInfo, nil
 }
 
 // CallerARN returns the IAM ARN the EKS authenticator put in the user's
 // extra fields ("arn", as aws-iam-authenticator sets it), or "".
-func CallerARN(u authnv1.UserInfo) string {
+func CallerARN(u UserInfo) string {
 	for _, key := range []string{"arn", "canonicalArn"} {
 		if v := u.Extra[key]; len(v) > 0 && v[0] != "" {
 			return v[0]
