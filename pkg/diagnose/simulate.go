@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/eksaccess/kubectl-eksaccess/pkg/accessentry"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
 )
 
@@ -206,7 +207,7 @@ func (d *diag) accessEntry(ae *AccessEntry, note string) {
 		}
 	}
 	for _, g := range ae.KubernetesGroups {
-		if strings.HasPrefix(g, "system:") {
+		if strings.HasPrefix(g, accessentry.ReservedGroupPrefix) {
 			reserved = append(reserved, fmt.Sprintf("group %q", g))
 		}
 	}

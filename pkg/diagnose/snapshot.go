@@ -15,16 +15,21 @@ package diagnose
 import (
 	"time"
 
+	"github.com/eksaccess/kubectl-eksaccess/pkg/accessentry"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
 )
 
-// Authentication modes of an EKS cluster (accessConfig.authenticationMode).
+// Authentication modes of an EKS cluster (accessConfig.authenticationMode),
+// as pkg/accessentry defines them.
 const (
-	ModeConfigMap         = "CONFIG_MAP"
-	ModeAPIAndConfigMap   = "API_AND_CONFIG_MAP"
-	ModeAPI               = "API"
-	ExecAPIVersionV1Alpha = "client.authentication.k8s.io/v1alpha1"
+	ModeConfigMap       = accessentry.ModeConfigMap
+	ModeAPIAndConfigMap = accessentry.ModeAPIAndConfigMap
+	ModeAPI             = accessentry.ModeAPI
 )
+
+// ExecAPIVersionV1Alpha is the exec plugin apiVersion kubectl 1.24 and
+// later refuse.
+const ExecAPIVersionV1Alpha = "client.authentication.k8s.io/v1alpha1"
 
 // Step is one gathering step, with what it found or why it could not run.
 // A step that did not run is Skipped (with Err saying why); one that ran and
