@@ -235,5 +235,5 @@ func newWant(key string, kind Kind, arn, username string, groups []string) wantE
 
 // loadsAs reports whether an entry loads as w asks.
 func (w *wantEntry) loadsAs(a *Entry) bool {
-	return a.Loaded && a.ARN == w.ARN && a.Username == w.Username && sameSet(a.Groups, w.Groups) && !slices.ContainsFunc(a.FieldProblems, func(p string) bool { return !slices.Contains(w.problems, p) })
+	return a.Loaded && a.ARN == w.ARN && a.Username == w.Username && sameMembers(a.Groups, w.Groups) && !slices.ContainsFunc(a.FieldProblems, func(p string) bool { return !slices.Contains(w.problems, p) })
 }

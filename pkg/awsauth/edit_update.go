@@ -28,7 +28,7 @@ func applyUpdate(data map[string]string, m *Map, c Change, win *Entry, res Resul
 	if win.Key != DataKeyFor(c.Kind) {
 		res.Notices = append(res.Notices, fmt.Sprintf("%s is mapped under %s (%s), where the authenticator also reads it: updating that entry in place", c.ARN, win.Key, win.where()))
 	}
-	set := yamltext.Fields{Username: username != win.Username, Groups: !sameSet(groups, win.Groups)}
+	set := yamltext.Fields{Username: username != win.Username, Groups: !sameMembers(groups, win.Groups)}
 	if c.Kind == KindAccount || !set.Username && !set.Groups {
 		res.Data = copyData(data)
 		res.Summary = fmt.Sprintf("unchanged: %s already maps %s", win.Source(), c.ARN)
@@ -110,7 +110,9 @@ func updateText(m *Map, win *Entry, text string, want wantEntry, set yamltext.Fi
 	return yamltext.Candidate{}, fmt.Errorf("aws-auth %s: cannot update %s without changing how other entries load: edit it by hand, then check with 'kubectl eksaccess lint'", key, win.where())
 }
 
-func sameSet(a, b []string) bool {
+// sameMembers reports whether a and b hold the same strings, ignoring order
+// and repeats.
+func sameMembers(a, b []string) bool {
 	for _, x := range a {
 		if !slices.Contains(b, x) {
 			return false

@@ -217,7 +217,7 @@ func checkTarget(pb, pa *Map, c Change) error {
 				return false
 			}
 		}
-		return c.AppendGroups || len(c.Groups) == 0 || sameSet(c.Groups, e.Groups)
+		return c.AppendGroups || len(c.Groups) == 0 || sameMembers(c.Groups, e.Groups)
 	}
 	if !matches(win) {
 		for _, e := range ta {
@@ -237,7 +237,7 @@ func checkTarget(pb, pa *Map, c Change) error {
 			return fmt.Errorf("aws-auth %s: %s: %s would apply without the group %q: refusing to write", win.Key, win.where(), c.ARN, g)
 		}
 	}
-	if !c.AppendGroups && len(c.Groups) > 0 && !sameSet(c.Groups, win.Groups) {
+	if !c.AppendGroups && len(c.Groups) > 0 && !sameMembers(c.Groups, win.Groups) {
 		return fmt.Errorf("aws-auth %s: %s: %s would apply with the groups %q, not %q: refusing to write", win.Key, win.where(), c.ARN, win.Groups, c.Groups)
 	}
 	return nil

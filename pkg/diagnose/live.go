@@ -105,7 +105,7 @@ func (d *diag) compareLive() {
 	case d.live && sm.authenticated:
 		got := withoutAuthenticated(s.Review.Groups)
 		want := withoutAuthenticated(sm.groups)
-		if s.Review.Username != sm.username && !strings.Contains(sm.username, "{{") || !sameSet(got, want) {
+		if s.Review.Username != sm.username && !strings.Contains(sm.username, "{{") || !sameMembers(got, want) {
 			d.add(Finding{Code: CodeLiveDisagrees, Severity: awsauth.SeverityWarning,
 				Message: fmt.Sprintf("the cluster sees username %s groups %s, but %s gives username %s groups %s", s.Review.Username, listOrNone(got), sm.source, sm.username, listOrNone(want)),
 				Fix:     "the cluster is right: another mapping applies (an access entry or aws-auth other than the one read), or aws-auth changed since"})

@@ -77,7 +77,9 @@ func nonEmpty(gs []string) []string {
 	return out
 }
 
-func sameSet(a, b []string) bool {
+// sameMembers reports whether a and b hold the same strings, ignoring order
+// and repeats.
+func sameMembers(a, b []string) bool {
 	a, b = slices.Clone(a), slices.Clone(b)
 	slices.Sort(a)
 	slices.Sort(b)
