@@ -3,6 +3,7 @@ package diagnose
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/eksaccess/kubectl-eksaccess/pkg/accessentry"
 	"os"
 	"regexp"
 	"slices"
@@ -167,7 +168,7 @@ func TestDiagnose(t *testing.T) {
 			verdict: Authorized, code: "", absent: []string{CodeEC2DNSNotInstance}, source: "aws-auth mapRoles line 1", user: "system:node:{{EC2PrivateDNSName}}"},
 		{name: "reserved username prefix in an access entry",
 			snap: with(offline(ModeAPI, userARN, nil), func(s *Snapshot) {
-				s.AccessEntries = entries(AccessEntry{PrincipalARN: userARN, Type: "STANDARD", Username: "system:alice", KubernetesGroups: []string{"devs"}})
+				s.AccessEntries = entries(AccessEntry{Entry: accessentry.Entry{PrincipalARN: userARN, Type: "STANDARD", Username: "system:alice", Groups: []string{"devs"}}})
 			}),
 			verdict: Unauthorized, code: CodeAccessEntryRefused, fix: "without reserved prefixes", msg: `username "system:alice"`},
 		{name: "reserved username in aws-auth is only a warning",
@@ -185,8 +186,8 @@ func TestDiagnose(t *testing.T) {
 		{name: "stale access entry",
 			snap: with(offline(ModeAPI, devSess, nil), func(s *Snapshot) {
 				s.Cluster = &Cluster{Step: Step{Ran: true}, Name: "prod", AuthenticationMode: ModeAPI}
-				s.AccessEntries = entries(AccessEntry{PrincipalARN: devRole, Type: "STANDARD", KubernetesGroups: []string{"devs"},
-					CreatedAt: day, PrincipalCreatedAt: day.Add(48 * time.Hour)})
+				s.AccessEntries = entries(AccessEntry{Entry: accessentry.Entry{PrincipalARN: devRole, Type: "STANDARD", Groups: []string{"devs"},
+					CreatedAt: day}, PrincipalCreatedAt: day.Add(48 * time.Hour)})
 			}),
 			verdict: Unauthorized, code: CodeStaleAccessEntry, fix: "aws eks delete-access-entry --cluster-name prod --principal-arn " + devRole},
 		{name: "token for another cluster name (STS SignatureDoesNotMatch)",
@@ -275,7 +276,7 @@ func TestDiagnose(t *testing.T) {
 			verdict: Unknown, code: CodeInvalidSubject, fix: "arn:aws:iam::111122223333:role/NAME"},
 		{name: "access entry ignored in CONFIG_MAP",
 			snap: with(offline(ModeConfigMap, userARN, map[string]string{"mapRoles": nodeRole}), func(s *Snapshot) {
-				s.AccessEntries = entries(AccessEntry{PrincipalARN: userARN, Type: "STANDARD", Policies: []AccessPolicy{{PolicyARN: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", ScopeType: "cluster"}}})
+				s.AccessEntries = entries(AccessEntry{Entry: accessentry.Entry{PrincipalARN: userARN, Type: "STANDARD", Policies: []accessentry.Policy{{ARN: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", Scope: "cluster"}}}})
 			}),
 			verdict: Unauthorized, code: CodeAccessEntryIgnored, sev: awsauth.SeverityInfo, fix: "authenticationMode=API_AND_CONFIG_MAP"},
 		{name: "kubeconfig server is another cluster",
@@ -329,21 +330,21 @@ func TestDiagnose(t *testing.T) {
 		{name: "access entry overrides aws-auth mapping",
 			snap: with(offline(ModeAPIAndConfigMap, devSess, map[string]string{"mapRoles": "- rolearn: " + devRole + "\n  groups: [system:masters]\n"}), func(s *Snapshot) {
 				s.Cluster = &Cluster{Step: Step{Ran: true}, Name: "prod", AuthenticationMode: ModeAPIAndConfigMap}
-				s.AccessEntries = entries(AccessEntry{PrincipalARN: devRole, Type: "STANDARD"})
+				s.AccessEntries = entries(AccessEntry{Entry: accessentry.Entry{PrincipalARN: devRole, Type: "STANDARD"}})
 				s.Access = denied("default")
 			}),
 			verdict: Forbidden, code: CodeAccessEntryOverrides, fix: "aws eks delete-access-entry --cluster-name prod --principal-arn " + devRole,
 			also: []string{CodeAccessPolicyMissing}, cause: "overrides aws-auth mapRoles line 1, so you lose its groups [system:masters]", source: "access entry " + devRole},
 		{name: "access policy missing",
 			snap: with(offline(ModeAPI, devSess, nil), func(s *Snapshot) {
-				s.AccessEntries = entries(AccessEntry{PrincipalARN: devRole, Type: "STANDARD"})
+				s.AccessEntries = entries(AccessEntry{Entry: accessentry.Entry{PrincipalARN: devRole, Type: "STANDARD"}})
 			}),
 			verdict: Forbidden, code: CodeAccessPolicyMissing, fix: "aws eks associate-access-policy --cluster-name CLUSTER --principal-arn " + devRole,
 			user: "arn:aws:sts::111122223333:assumed-role/Dev/alice"},
 		{name: "access policy scoped to another namespace",
 			snap: with(offline(ModeAPI, devSess, nil), func(s *Snapshot) {
-				s.AccessEntries = entries(AccessEntry{PrincipalARN: "arn:aws:iam::111122223333:role/teams/Dev", Type: "STANDARD", Policies: []AccessPolicy{
-					{PolicyARN: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy", ScopeType: "namespace", Namespaces: []string{"team-a", "team-b*"}}}})
+				s.AccessEntries = entries(AccessEntry{Entry: accessentry.Entry{PrincipalARN: "arn:aws:iam::111122223333:role/teams/Dev", Type: "STANDARD", Policies: []accessentry.Policy{
+					{ARN: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy", Scope: "namespace", Namespaces: []string{"team-a", "team-b*"}}}}})
 				s.Access = denied("default")
 			}),
 			verdict: Forbidden, code: CodeAccessPolicyScope, fix: "--access-scope type=namespace,namespaces=team-a,team-b*,default", cause: "not namespace default"},
@@ -364,8 +365,8 @@ func TestDiagnose(t *testing.T) {
 			absent: []string{CodeNotMapped, CodeNoGroups}, cause: "bypasses RBAC"},
 		{name: "access entry with a path matches the pathless session",
 			snap: with(offline(ModeAPI, devSess, nil), func(s *Snapshot) {
-				s.AccessEntries = entries(AccessEntry{PrincipalARN: "arn:aws:iam::111122223333:role/teams/Dev", Type: "STANDARD", Username: "dev:{{SessionName}}",
-					Policies: []AccessPolicy{{PolicyARN: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", ScopeType: "cluster"}}})
+				s.AccessEntries = entries(AccessEntry{Entry: accessentry.Entry{PrincipalARN: "arn:aws:iam::111122223333:role/teams/Dev", Type: "STANDARD", Username: "dev:{{SessionName}}",
+					Policies: []accessentry.Policy{{ARN: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", Scope: "cluster"}}}})
 			}),
 			verdict: Authorized, code: "", source: "access entry arn:aws:iam::111122223333:role/teams/Dev", user: "dev:alice", cause: "AmazonEKSViewPolicy"},
 		{name: "cluster creator in CONFIG_MAP mode",

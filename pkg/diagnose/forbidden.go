@@ -125,7 +125,7 @@ func (c forbiddenCheck) overrides(ae *AccessEntry, mt *awsauth.Match) {
 // grantsNothing reports whether an access entry has no access policy and
 // no Kubernetes group.
 func grantsNothing(ae *AccessEntry) bool {
-	return len(ae.Policies) == 0 && len(nonEmpty(ae.KubernetesGroups)) == 0
+	return len(ae.Policies) == 0 && len(nonEmpty(ae.Groups)) == 0
 }
 
 // policies looks at the access entry's access policies: none, or scoped
@@ -147,7 +147,7 @@ func (c forbiddenCheck) policies(ae *AccessEntry) {
 		}
 		c.add(Finding{Code: CodeAccessPolicyScope, Severity: c.sev(true),
 			Message: fmt.Sprintf("the access policies of %s are scoped to other namespaces: %s; they do not cover %s", ae.PrincipalARN, scopes, target),
-			Fix:     fmt.Sprintf("widen the scope: aws eks associate-access-policy --cluster-name %s --principal-arn %s --policy-arn %s --access-scope %s", c.clusterName(), ae.PrincipalARN, ae.Policies[0].PolicyARN, widened(ae.Policies[0], ns))})
+			Fix:     fmt.Sprintf("widen the scope: aws eks associate-access-policy --cluster-name %s --principal-arn %s --policy-arn %s --access-scope %s", c.clusterName(), ae.PrincipalARN, ae.Policies[0].ARN, widened(ae.Policies[0], ns))})
 		c.cause(true, CodeAccessPolicyScope, fmt.Sprintf("the access policies of %s are scoped to %s, not %s", ae.PrincipalARN, scopes, target))
 	}
 }

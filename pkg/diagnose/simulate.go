@@ -190,7 +190,7 @@ func (d *diag) accessEntry(ae *AccessEntry, note string) {
 		d.evidence("%s", note)
 	}
 	pol := policyNames(ae.Policies)
-	d.evidence("access entry %s (type %s) maps %s to username %s groups %s, access policies %s", ae.PrincipalARN, orDefault(ae.Type, "STANDARD"), p.Canonical, orDefault(ae.Username, "(default)"), listOrNone(ae.KubernetesGroups), listOrNone(pol))
+	d.evidence("access entry %s (type %s) maps %s to username %s groups %s, access policies %s", ae.PrincipalARN, orDefault(ae.Type, "STANDARD"), p.Canonical, orDefault(ae.Username, "(default)"), listOrNone(ae.Groups), listOrNone(pol))
 	if !ae.CreatedAt.IsZero() && !ae.PrincipalCreatedAt.IsZero() && ae.CreatedAt.Before(ae.PrincipalCreatedAt) {
 		d.sim.refused = true
 		d.add(Finding{Code: CodeStaleAccessEntry, Severity: awsauth.SeverityError,
@@ -206,7 +206,7 @@ func (d *diag) accessEntry(ae *AccessEntry, note string) {
 			reserved = append(reserved, fmt.Sprintf("username %q (prefix %q)", ae.Username, pre))
 		}
 	}
-	for _, g := range ae.KubernetesGroups {
+	for _, g := range ae.Groups {
 		if strings.HasPrefix(g, accessentry.ReservedGroupPrefix) {
 			reserved = append(reserved, fmt.Sprintf("group %q", g))
 		}
@@ -221,7 +221,7 @@ func (d *diag) accessEntry(ae *AccessEntry, note string) {
 	}
 	d.sim.authenticated = true
 	username := ae.Username
-	groups := slices.Clone(ae.KubernetesGroups)
+	groups := slices.Clone(ae.Groups)
 	switch strings.ToUpper(ae.Type) {
 	case "EC2_LINUX", "EC2_WINDOWS":
 		username = awsauth.NodeUsername

@@ -107,21 +107,11 @@ type Cluster struct {
 	Creator string `json:"creator,omitempty"`
 }
 
-// AccessPolicy is an access policy associated with an access entry.
-type AccessPolicy struct {
-	PolicyARN  string   `json:"policyArn"`
-	ScopeType  string   `json:"scopeType"` // cluster or namespace
-	Namespaces []string `json:"namespaces,omitempty"`
-}
-
-// AccessEntry is an EKS access entry that may apply to the principal.
+// AccessEntry is an EKS access entry that may apply to the principal:
+// accessentry's Entry (its CreatedAt is when EKS made it) and when its IAM
+// principal was created.
 type AccessEntry struct {
-	PrincipalARN     string         `json:"principalArn"`
-	Type             string         `json:"type"`
-	Username         string         `json:"username,omitempty"`
-	KubernetesGroups []string       `json:"kubernetesGroups,omitempty"`
-	Policies         []AccessPolicy `json:"policies,omitempty"`
-	CreatedAt        time.Time      `json:"createdAt,omitempty"`
+	accessentry.Entry
 	// PrincipalCreatedAt is when the IAM principal was created (IAM), when
 	// known: an entry older than its principal is stale.
 	PrincipalCreatedAt time.Time `json:"principalCreatedAt,omitempty"`

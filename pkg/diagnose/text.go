@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"github.com/eksaccess/kubectl-eksaccess/pkg/accessentry"
 	"regexp"
 	"slices"
 	"strings"
@@ -14,18 +15,18 @@ func policyName(arn string) string {
 }
 
 // policyNames are the policies' names, each with its scope.
-func policyNames(ps []AccessPolicy) []string {
+func policyNames(ps []accessentry.Policy) []string {
 	var out []string
 	for _, x := range ps {
-		out = append(out, policyName(x.PolicyARN)+" ("+scope(x)+")")
+		out = append(out, policyName(x.ARN)+" ("+scope(x)+")")
 	}
 	return out
 }
 
-func policyList(ps []AccessPolicy) string { return strings.Join(policyNames(ps), ", ") }
+func policyList(ps []accessentry.Policy) string { return strings.Join(policyNames(ps), ", ") }
 
-func scope(x AccessPolicy) string {
-	if strings.EqualFold(x.ScopeType, "namespace") {
+func scope(x accessentry.Policy) string {
+	if strings.EqualFold(x.Scope, "namespace") {
 		return "namespaces " + strings.Join(x.Namespaces, ", ")
 	}
 	return "cluster"
@@ -33,9 +34,9 @@ func scope(x AccessPolicy) string {
 
 // policiesCover reports whether any policy applies in namespace ns ("":
 // cluster-scoped request). Namespace names may end with a * wildcard.
-func policiesCover(ps []AccessPolicy, ns string) bool {
+func policiesCover(ps []accessentry.Policy, ns string) bool {
 	for _, x := range ps {
-		if !strings.EqualFold(x.ScopeType, "namespace") {
+		if !strings.EqualFold(x.Scope, "namespace") {
 			return true
 		}
 		if ns == "" {
@@ -50,7 +51,7 @@ func policiesCover(ps []AccessPolicy, ns string) bool {
 	return false
 }
 
-func widened(x AccessPolicy, ns string) string {
+func widened(x accessentry.Policy, ns string) string {
 	if ns == "" {
 		return "type=cluster"
 	}

@@ -58,12 +58,9 @@ func (g *run) accessEntries(ctx context.Context, snap diagnose.Snapshot, arns []
 		return ae
 	}
 	for _, e := range entries {
-		d := diagnose.AccessEntry{PrincipalARN: e.PrincipalARN, Type: e.Type, Username: e.Username, KubernetesGroups: e.Groups, CreatedAt: e.CreatedAt}
+		d := diagnose.AccessEntry{Entry: e}
 		if i := slices.Index(mine, e.PrincipalARN); i >= 0 {
 			d.PrincipalCreatedAt = created[i]
-		}
-		for _, pol := range e.Policies {
-			d.Policies = append(d.Policies, diagnose.AccessPolicy{PolicyARN: pol.ARN, ScopeType: pol.Scope, Namespaces: pol.Namespaces})
 		}
 		ae.Entries = append(ae.Entries, d)
 	}
