@@ -14,8 +14,15 @@ import (
 )
 
 // IAMAPI is the part of IAM the plugin reads (iam.Client): the ARN of a
-// role or user with its path, which access entries need.
+// role or user with its path, which access entries need, and the roles of
+// IAM Identity Center permission sets.
 type IAMAPI interface {
+	PrincipalGetter
+	RoleLister
+}
+
+// PrincipalGetter reads one IAM role or user (iam.Client).
+type PrincipalGetter interface {
 	GetRole(ctx context.Context, in *iam.GetRoleInput, optFns ...func(*iam.Options)) (*iam.GetRoleOutput, error)
 	GetUser(ctx context.Context, in *iam.GetUserInput, optFns ...func(*iam.Options)) (*iam.GetUserOutput, error)
 }
@@ -25,7 +32,7 @@ var ErrNoSuchPrincipal = errors.New("no such IAM principal")
 
 // PrincipalARN returns the ARN, with its path, of the role (kind "role") or
 // user (kind "user") called name.
-func PrincipalARN(ctx context.Context, c IAMAPI, kind, name string) (string, error) {
+func PrincipalARN(ctx context.Context, c PrincipalGetter, kind, name string) (string, error) {
 	var arn *string
 	var err error
 	switch kind {
@@ -59,7 +66,7 @@ func PrincipalARN(ctx context.Context, c IAMAPI, kind, name string) (string, err
 // PrincipalCreated returns when the IAM role or user an ARN names was
 // created. An access entry older than its principal is stale: EKS matches
 // entries by the principal's unique ID, which a recreated principal changes.
-func PrincipalCreated(ctx context.Context, c IAMAPI, arn string) (time.Time, error) {
+func PrincipalCreated(ctx context.Context, c PrincipalGetter, arn string) (time.Time, error) {
 	// arn:PARTITION:iam::ACCOUNT:role/PATH/NAME or user/PATH/NAME
 	sections := strings.SplitN(arn, ":", 6)
 	kind, resource, ok := strings.Cut(sections[len(sections)-1], "/")

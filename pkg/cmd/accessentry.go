@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -176,59 +175,6 @@ func accessEntryFor(ctx context.Context, w *writeOptions, cl *eksCluster, arn st
 		return "", nil, fmt.Errorf("reading the access entry of %s: %w", full, awsError(err, cl.Profile))
 	}
 	return full, cur, nil
-}
-
-// entryTarget is what add wants an access entry to become.
-type entryTarget struct {
-	Type          string
-	Username      string
-	Groups        []string
-	GroupsChanged bool
-	AppendGroups  bool
-	Policies      []accessentry.Policy
-}
-
-// desired merges the target into the current entry (nil: a new one).
-func (t entryTarget) desired(arn string, cur *accessentry.Entry) (*accessentry.Entry, error) {
-	var e accessentry.Entry
-	if cur != nil {
-		e = cur.Clone()
-	} else {
-		e = accessentry.Entry{PrincipalARN: arn, Type: accessentry.TypeStandard}
-	}
-	if t.Type != "" {
-		e.Type = t.Type
-	}
-	if e.IsNode() {
-		if t.Username != "" || t.GroupsChanged || len(t.Policies) > 0 {
-			return nil, fmt.Errorf("an access entry of type %s takes no username, groups or policies (EKS sets them for nodes)", e.Type)
-		}
-		return &e, nil
-	}
-	if t.Username != "" {
-		if err := accessentry.CheckUsername(t.Username, accessentry.TypeStandard); err != nil {
-			return nil, err
-		}
-		e.Username = t.Username
-	}
-	if t.GroupsChanged {
-		if err := accessentry.CheckGroups(t.Groups, accessentry.TypeStandard); err != nil {
-			return nil, err
-		}
-		if t.AppendGroups {
-			for _, g := range t.Groups {
-				if !slices.Contains(e.Groups, g) {
-					e.Groups = append(e.Groups, g)
-				}
-			}
-		} else {
-			e.Groups = append([]string(nil), t.Groups...)
-		}
-	}
-	for _, p := range t.Policies {
-		e.SetPolicy(p)
-	}
-	return &e, nil
 }
 
 // removalRisks says why deleting the access entry cur of arn, or changing it

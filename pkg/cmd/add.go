@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/eksaccess/kubectl-eksaccess/pkg/accessentry"
+	"github.com/eksaccess/kubectl-eksaccess/pkg/awsapi"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
 	"github.com/eksaccess/kubectl-eksaccess/third_party/forked/genericclioptions"
 )
@@ -32,17 +31,21 @@ type AddOptions struct {
 
 	// groupsChanged says whether --group was given (even empty).
 	groupsChanged bool
-	target        entryTarget
-	change        awsauth.Change
-	notices       []string
-	file          fileTarget
+	target        accessentry.Request
+	sso           ssoTarget
+	// ssoRole is the role --sso-permission-set resolved to.
+	ssoRole  awsapi.SSORole
+	policies awsapi.PolicyCatalogue
+	change   awsauth.Change
+	notices  []string
+	file     fileTarget
 }
 
 // NewCmdAdd builds `kubectl eksaccess add`.
 func NewCmdAdd(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
 	o := &AddOptions{writeOptions: newWriteOptions(flags, streams), viaOptions: viaOptions{Cluster: clusterTarget{configFlags: flags}}}
 	cmd := &cobra.Command{
-		Use:   "add ARN [--username NAME] [--group G]... | --account ID",
+		Use:   "add ARN [--username NAME] [--group G]... | --account ID | --sso-permission-set NAME [--account ID]",
 		Short: "Grant an IAM user, role or account access through aws-auth or an EKS access entry",
 		Long: `Map an IAM user (mapUsers), an IAM role (mapRoles) or a whole account
 (mapAccounts) in aws-auth. The ARN decides where it goes. An STS assumed-role
@@ -60,9 +63,20 @@ grant is an EKS access entry instead: the principal's exact ARN, path
 included, is looked up in IAM; --policy associates an access policy
 (AmazonEKSClusterAdminPolicy, AmazonEKSAdminPolicy, AmazonEKSEditPolicy,
 AmazonEKSViewPolicy...) with the whole cluster or, with --namespace, with some
-namespaces; --node creates an EC2_LINUX entry. The same diff, --dry-run and
---yes apply. In API_AND_CONFIG_MAP mode aws-auth stays the default, with a
-warning when an access entry already overrides it.`,
+namespaces; --node creates an EC2_LINUX entry, --type any other type
+(FARGATE_LINUX, EC2 for Auto Mode, HYBRID_LINUX, HYPERPOD_LINUX...). Policy
+names are checked against the list EKS offers (ListAccessPolicies), and the
+rules EKS applies (reserved usernames and groups, what node types take) are
+checked before any call. An existing access entry is updated in place: its
+username and groups (--append-groups adds to them), and its policies; its
+type cannot change. The same diff, --dry-run and --yes apply. In
+API_AND_CONFIG_MAP mode aws-auth stays the default, with a warning when an
+access entry already overrides it.
+
+--sso-permission-set NAME gives the role IAM Identity Center made for a
+permission set (AWSReservedSSO_NAME_*, found with IAM ListRoles; --account
+names the account it must be in) instead of an ARN: aws-auth gets it without
+its path, an access entry with it.`,
 		Example: `  # Give an IAM user cluster-admin
   kubectl eksaccess add arn:aws:iam::111122223333:user/designated_user --group system:masters
 
@@ -79,6 +93,9 @@ warning when an access entry already overrides it.`,
   kubectl eksaccess add arn:aws:iam::111122223333:role/Admin --via access-entry --policy AmazonEKSClusterAdminPolicy
   kubectl eksaccess add arn:aws:iam::111122223333:role/Dev --via access-entry --policy AmazonEKSViewPolicy --namespace dev --namespace qa
 
+  # The role of an IAM Identity Center permission set, as an access entry
+  kubectl eksaccess add --sso-permission-set AdministratorAccess --via access-entry --policy AmazonEKSClusterAdminPolicy
+
   # Edit the aws-auth manifest of a GitOps repository instead of the cluster
   kubectl eksaccess add arn:aws:iam::111122223333:role/Dev --group devs -f k8s/aws-auth.yaml --in-place`,
 		Args: cobra.MaximumNArgs(1),
@@ -89,8 +106,9 @@ warning when an access entry already overrides it.`,
 	o.file.addFlags(cmd)
 	cmd.Flags().StringArrayVar(&o.Policies, "policy", nil, "Access entry: associate this access policy (a name like AmazonEKSViewPolicy, or its ARN); repeat for several")
 	cmd.Flags().StringArrayVar(&o.Namespaces, "namespace", nil, "Access entry: scope --policy to this namespace (wildcards allowed); repeat for several (default: the whole cluster)")
-	cmd.Flags().StringVar(&o.Type, "type", "", "Access entry type: STANDARD (default), or EC2_LINUX, EC2_WINDOWS... for nodes (--node means EC2_LINUX)")
-	cmd.Flags().StringVar(&o.Account, "account", "", "Map every principal of this 12-digit AWS account (mapAccounts) instead of one ARN")
+	cmd.Flags().StringVar(&o.Type, "type", "", "Access entry type: STANDARD (default), or for nodes EC2_LINUX (--node), EC2_WINDOWS, FARGATE_LINUX, EC2 (Auto Mode), HYBRID_LINUX, HYPERPOD_LINUX")
+	cmd.Flags().StringVar(&o.Account, "account", "", "Map every principal of this 12-digit AWS account (mapAccounts) instead of one ARN; with --sso-permission-set, the account of the permission set's role")
+	o.sso.addFlags(cmd)
 	cmd.Flags().StringVar(&o.Username, "username", "", "Kubernetes username (default: the IAM user name, or ROLE:{{SessionName}} for a role)")
 	cmd.Flags().StringArrayVar(&o.Groups, "group", nil, "Kubernetes group; repeat for several")
 	cmd.Flags().BoolVar(&o.AppendGroups, "append-groups", false, "Merge --group into an existing entry's groups instead of replacing them")
@@ -105,6 +123,18 @@ func (o *AddOptions) Complete(f *genericclioptions.ConfigFlags, cmd *cobra.Comma
 		o.ARN = args[0]
 	}
 	o.groupsChanged = cmd.Flags().Changed("group")
+	if o.sso.PermissionSet != "" {
+		if o.ARN != "" {
+			return errors.New("give an ARN or --sso-permission-set, not both")
+		}
+		role, err := o.sso.resolve(cmd.Context(), &o.viaOptions.Cluster, o.ErrOut, o.Account)
+		if err != nil {
+			return err
+		}
+		// aws-auth takes the role without its path; an access entry write
+		// uses ssoRole.ARN, with it.
+		o.ssoRole, o.ARN, o.Account = role, role.PathlessARN, ""
+	}
 	if o.file.Filename != "" {
 		return nil
 	}
@@ -179,31 +209,45 @@ func (o *AddOptions) validateAccessEntry() error {
 	if len(o.Namespaces) > 0 && len(o.Policies) == 0 {
 		return errors.New("--namespace scopes --policy: give the policy too (e.g. --policy AmazonEKSViewPolicy --namespace dev)")
 	}
-	t := entryTarget{Type: o.Type, Username: o.Username, Groups: o.Groups, GroupsChanged: o.groupsChanged, AppendGroups: o.AppendGroups}
-	if t.Type != "" && !slices.Contains(accessentry.Types, t.Type) {
-		return fmt.Errorf("--type %q is not an access entry type: use one of %s", t.Type, strings.Join(accessentry.Types, ", "))
+	t := accessentry.Request{Type: o.Type, Username: o.Username, Groups: o.Groups, GroupsChanged: o.groupsChanged, AppendGroups: o.AppendGroups}
+	if err := accessentry.CheckType(t.Type); err != nil {
+		return fmt.Errorf("--type: %w", err)
 	}
 	if o.Node && t.Type == "" {
 		t.Type = accessentry.TypeEC2Linux
 	}
-	for _, name := range o.Policies {
-		arn, err := accessentry.ExpandPolicy(accessentry.DefaultPartition, name)
-		if err != nil {
-			return fmt.Errorf("--policy: %w", err)
-		}
-		p := accessentry.Policy{ARN: arn, Scope: accessentry.ScopeCluster}
-		if len(o.Namespaces) > 0 {
-			p.Scope, p.Namespaces = accessentry.ScopeNamespace, o.Namespaces
-		}
-		t.Policies = append(t.Policies, p)
+	policies, err := o.requestPolicies(accessentry.Fallback(), accessentry.DefaultPartition)
+	if err != nil {
+		return err
 	}
+	t.Policies = policies
 	if o.Via == viaAccessEntry {
-		if _, err := t.desired("arn:aws:iam::000000000000:role/check", nil); err != nil {
+		// The rules of the type, on an example principal: the real one is
+		// checked again in Run, with the cluster's account.
+		if _, err := t.Desired("arn:aws:iam::000000000000:role/check", nil, ""); err != nil {
 			return err
 		}
 	}
 	o.target = t
 	return nil
+}
+
+// requestPolicies turns --policy and --namespace into policies of the
+// catalogue, in partition.
+func (o *AddOptions) requestPolicies(cat accessentry.Catalogue, partition string) ([]accessentry.Policy, error) {
+	var out []accessentry.Policy
+	for _, name := range o.Policies {
+		arn, err := cat.Expand(partition, name)
+		if err != nil {
+			return nil, fmt.Errorf("--policy: %w", err)
+		}
+		p := accessentry.Policy{ARN: arn, Scope: accessentry.ScopeCluster}
+		if len(o.Namespaces) > 0 {
+			p.Scope, p.Namespaces = accessentry.ScopeNamespace, o.Namespaces
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 // Run writes the mapping, in the cluster or in the file given with -f.
@@ -227,12 +271,25 @@ func (o *AddOptions) Run(ctx context.Context) error {
 }
 
 // runAccessEntry creates or updates the principal's access entry.
+// Policy names are checked against the list EKS offers, in the cluster's
+// partition; the entry against the rules of its type, with the cluster's
+// account.
 func (o *AddOptions) runAccessEntry(ctx context.Context, cl *eksCluster) error {
-	arn, cur, err := accessEntryFor(ctx, &o.writeOptions, cl, o.ARN)
+	target := o.ARN
+	if o.ssoRole.ARN != "" {
+		target = o.ssoRole.ARN
+	}
+	arn, cur, err := accessEntryFor(ctx, &o.writeOptions, cl, target)
 	if err != nil {
 		return err
 	}
-	after, err := o.target.desired(arn, cur)
+	req := o.target
+	if len(o.Policies) > 0 {
+		if req.Policies, err = o.requestPolicies(policyCatalogue(ctx, &o.policies, cl, o.ErrOut), accessentry.PartitionOf(cl.ARN)); err != nil {
+			return err
+		}
+	}
+	after, err := req.Desired(arn, cur, clusterAccount(cl))
 	if err != nil {
 		return err
 	}

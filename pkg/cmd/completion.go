@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/eksaccess/kubectl-eksaccess/pkg/accessentry"
+	"github.com/eksaccess/kubectl-eksaccess/pkg/awsapi"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
 	"github.com/eksaccess/kubectl-eksaccess/third_party/forked/genericclioptions"
 )
@@ -73,7 +75,7 @@ func registerCompletions(root *cobra.Command, flags *genericclioptions.ConfigFla
 			_ = c.RegisterFlagCompletionFunc("dry-run", fixed(dryRunNone, dryRunClient, dryRunServer))
 		}
 		if c.Flags().Lookup("policy") != nil {
-			_ = c.RegisterFlagCompletionFunc("policy", described(policyCandidates()))
+			_ = c.RegisterFlagCompletionFunc("policy", completePolicies(flags))
 		}
 		if c.Flags().Lookup("via") != nil {
 			_ = c.RegisterFlagCompletionFunc("via", described([]candidate{
@@ -214,22 +216,56 @@ func outputFormats(usage string) []string {
 	return out
 }
 
-// policyDescriptions say what each known access policy grants.
+// policyDescriptions say what some access policies grant.
 var policyDescriptions = map[string]string{
 	"AmazonEKSClusterAdminPolicy": "cluster-admin: everything (what system:masters was)",
 	"AmazonEKSAdminPolicy":        "admin: most resources, RBAC within its scope",
 	"AmazonEKSAdminViewPolicy":    "read everything, secrets included",
 	"AmazonEKSEditPolicy":         "edit: most resources, no RBAC",
 	"AmazonEKSViewPolicy":         "view: read most resources, no secrets",
+	"AmazonEKSSecretReaderPolicy": "read secrets only",
+	"AmazonEKSAutoNodePolicy":     "EKS Auto Mode nodes (type EC2 entries)",
 }
 
-// policyCandidates are the access policies people get (accessentry.KnownPolicies).
-func policyCandidates() []candidate {
-	out := make([]candidate, 0, len(accessentry.KnownPolicies))
+// policyCandidates are the policy names, those for people
+// (accessentry.KnownPolicies, described) first, then the others as given.
+func policyCandidates(names []string) []candidate {
+	out := make([]candidate, 0, len(names))
 	for _, p := range accessentry.KnownPolicies {
-		out = append(out, candidate{p, policyDescriptions[p]})
+		if slices.Contains(names, p) {
+			out = append(out, candidate{p, policyDescriptions[p]})
+		}
+	}
+	for _, p := range names {
+		if !slices.Contains(accessentry.KnownPolicies, p) {
+			out = append(out, candidate{p, policyDescriptions[p]})
+		}
 	}
 	return out
+}
+
+// policyCompletionTimeout bounds the EKS calls of a --policy completion.
+const policyCompletionTimeout = 5 * time.Second
+
+// completePolicies offers the access policies EKS lists for the cluster of
+// the command line (--cluster-name, --region, --profile, the kubeconfig's
+// exec plugin) when it is reachable, and the built-in list otherwise.
+func completePolicies(flags *genericclioptions.ConfigFlags) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		names := accessentry.FallbackPolicies
+		t := clusterTarget{configFlags: flags}
+		t.ClusterName, _ = cmd.Flags().GetString("cluster-name")
+		t.Region, _ = cmd.Flags().GetString("region")
+		t.Profile, _ = cmd.Flags().GetString("profile")
+		ctx, cancel := context.WithTimeout(cmd.Context(), policyCompletionTimeout)
+		defer cancel()
+		if cl, _, err := t.describe(ctx, true); err == nil && cl != nil {
+			if live, err := awsapi.ListAccessPolicies(ctx, cl.API); err == nil && len(live) > 0 {
+				names = live
+			}
+		}
+		return described(policyCandidates(names))(cmd, args, toComplete)
+	}
 }
 
 // described completes one of the candidates, with its description.

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -91,12 +92,12 @@ current-context: prod-admin
 		{"list --arn prefix", []string{"list", "-f", "testdata/aws-auth-ok.yaml", "--arn", "arn:aws:iam::111122223333:user/"}, []string{
 			"arn:aws:iam::111122223333:user/designated_user",
 		}},
-		{"add --policy", []string{"add", "arn:aws:iam::111122223333:role/Dev", "--policy", ""}, []string{
-			"AmazonEKSAdminPolicy", "AmazonEKSAdminViewPolicy", "AmazonEKSClusterAdminPolicy", "AmazonEKSEditPolicy", "AmazonEKSViewPolicy",
-		}},
+		// No cluster: the built-in list, the policies for people first.
+		{"add --policy", []string{"add", "arn:aws:iam::111122223333:role/Dev", "--policy", ""}, offlinePolicies()},
 		{"add --policy prefix", []string{"add", "arn:aws:iam::111122223333:role/Dev", "--policy", "AmazonEKSAdmin"}, []string{"AmazonEKSAdminPolicy", "AmazonEKSAdminViewPolicy"}},
 		{"add --policy=", []string{"add", "--policy=AmazonEKSV"}, []string{"AmazonEKSViewPolicy"}},
-		{"remove --policy", []string{"remove", "arn:aws:iam::111122223333:role/Dev", "--policy", "AmazonEKSC"}, []string{"AmazonEKSClusterAdminPolicy"}},
+		{"remove --policy", []string{"remove", "arn:aws:iam::111122223333:role/Dev", "--policy", "AmazonEKSC"}, []string{"AmazonEKSClusterAdminPolicy", "AmazonEKSComputeClusterPolicy", "AmazonEKSComputePolicy"}},
+		{"add --policy AmazonEKSSecret", []string{"add", "--policy", "AmazonEKSSecret"}, []string{"AmazonEKSSecretAdminPolicy", "AmazonEKSSecretReaderPolicy"}},
 		{"add --via", []string{"add", "arn:aws:iam::111122223333:role/Dev", "--via", ""}, []string{"access-entry", "aws-auth"}},
 		{"remove --via", []string{"remove", "--via", "a"}, []string{"access-entry", "aws-auth"}},
 		{"add --type", []string{"add", "arn:aws:iam::111122223333:role/Dev", "--type", ""}, []string{"STANDARD", "EC2_LINUX", "EC2_WINDOWS", "FARGATE_LINUX", "EC2", "HYBRID_LINUX", "HYPERPOD_LINUX"}},
@@ -158,4 +159,16 @@ func TestCompletionScripts(t *testing.T) {
 			}
 		}
 	}
+}
+
+// offlinePolicies is what --policy completes to with no cluster: the
+// policies for people, then every other one AWS documents.
+func offlinePolicies() []string {
+	out := append([]string(nil), accessentry.KnownPolicies...)
+	for _, p := range accessentry.FallbackPolicies {
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -136,7 +136,8 @@ func (o *MigrateOptions) Run(ctx context.Context) error {
 
 // plan reads the cluster's entries and IAM paths and makes the plan.
 func (o *MigrateOptions) plan(ctx context.Context, cl *eksCluster, m *awsauth.Map) (accessentry.Plan, error) {
-	in := accessentry.PlanInput{Map: m, Resolved: map[string]string{}, Unresolved: map[string]string{}}
+	in := accessentry.PlanInput{Map: m, Resolved: map[string]string{}, Unresolved: map[string]string{},
+		ClusterAccount: clusterAccount(cl), Partition: accessentry.PartitionOf(cl.ARN), SSORoles: o.ssoRoles(ctx, cl, m)}
 	if cl.AccessEntries() {
 		entries, err := awsapi.ListEntries(ctx, cl.API, cl.Name)
 		if err != nil {
@@ -169,6 +170,31 @@ func (o *MigrateOptions) plan(ctx context.Context, cl *eksCluster, m *awsauth.Ma
 		}
 	}
 	return accessentry.PlanMigration(in), nil
+}
+
+// ssoRoles resolves the permission set of each sso matcher that loads to
+// the role IAM Identity Center made for it (with its path); one that cannot
+// be resolved stays a manual step, and says why on stderr.
+func (o *MigrateOptions) ssoRoles(ctx context.Context, cl *eksCluster, m *awsauth.Map) map[string]string {
+	roles := map[string]string{}
+	for _, e := range m.Entries {
+		if e.SSO == nil || !e.Loaded || e.ShadowedBy != nil {
+			continue
+		}
+		key := accessentry.SSOKey(e.SSO.AccountID, e.SSO.PermissionSetName)
+		if _, done := roles[key]; done {
+			continue
+		}
+		role, err := awsapi.ResolvePermissionSet(ctx, cl.IAM, e.SSO.PermissionSetName, e.SSO.AccountID)
+		if err != nil {
+			fmt.Fprintf(o.ErrOut, "Notice: sso matcher (%s): %s\n", e.Source(), firstLine(awsError(err, cl.Profile).Error()))
+			roles[key] = ""
+			continue
+		}
+		fmt.Fprintf(o.ErrOut, "Notice: sso matcher (%s): %s.\n", e.Source(), role.Found())
+		roles[key] = role.ARN
+	}
+	return roles
 }
 
 func printPlan(w io.Writer, where string, plan accessentry.Plan) {

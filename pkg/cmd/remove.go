@@ -11,6 +11,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/eksaccess/kubectl-eksaccess/pkg/accessentry"
+	"github.com/eksaccess/kubectl-eksaccess/pkg/awsapi"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
 	"github.com/eksaccess/kubectl-eksaccess/third_party/forked/genericclioptions"
 )
@@ -27,16 +28,19 @@ type RemoveOptions struct {
 	Policies      []string
 
 	policyARNs []string
-	change     awsauth.Change
-	notices    []string
-	file       fileTarget
+	sso        ssoTarget
+	// ssoRole is the role --sso-permission-set resolved to.
+	ssoRole awsapi.SSORole
+	change  awsauth.Change
+	notices []string
+	file    fileTarget
 }
 
 // NewCmdRemove builds `kubectl eksaccess remove`.
 func NewCmdRemove(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
 	o := &RemoveOptions{writeOptions: newWriteOptions(flags, streams), viaOptions: viaOptions{Cluster: clusterTarget{configFlags: flags}}}
 	cmd := &cobra.Command{
-		Use:   "remove ARN | --account ID",
+		Use:   "remove ARN | --account ID | --sso-permission-set NAME [--account ID]",
 		Short: "Revoke the aws-auth mapping or EKS access entry of an IAM user, role or account",
 		Long: `Revoke an ARN in aws-auth: remove every entry that maps it, compared as the
 authenticator compares it (an assumed-role ARN means its role, case does not
@@ -56,18 +60,24 @@ principal's EKS access entry is deleted with its policies, or with --policy
 only those policy associations. The entry you are authenticated through,
 node entries and, in API mode, the last entry granting
 AmazonEKSClusterAdminPolicy (nobody would be cluster admin) are kept unless
---force.`,
+--force.
+
+--sso-permission-set NAME removes the role IAM Identity Center made for a
+permission set (AWSReservedSSO_NAME_*, found with IAM ListRoles; --account
+names the account it must be in) instead of an ARN.`,
 		Example: `  kubectl eksaccess remove arn:aws:iam::111122223333:user/former_employee
   kubectl eksaccess remove arn:aws:iam::111122223333:role/Developer --dry-run
   kubectl eksaccess remove --account 444455556666
   kubectl eksaccess remove arn:aws:iam::111122223333:role/Dev --via access-entry --policy AmazonEKSViewPolicy
+  kubectl eksaccess remove --sso-permission-set ReadOnly --via access-entry
   kubectl eksaccess remove arn:aws:iam::111122223333:user/former_employee -f k8s/aws-auth.yaml --in-place`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: runE(flags, o),
 	}
 	o.writeOptions.addFlags(cmd)
 	o.file.addFlags(cmd)
-	cmd.Flags().StringVar(&o.Account, "account", "", "Remove this account from mapAccounts instead of an ARN")
+	cmd.Flags().StringVar(&o.Account, "account", "", "Remove this account from mapAccounts instead of an ARN; with --sso-permission-set, the account of the permission set's role")
+	o.sso.addFlags(cmd)
 	cmd.Flags().BoolVar(&o.AllDuplicates, "all-duplicates", false, "Remove every entry that maps the ARN (always done now; kept for scripts)")
 	cmd.Flags().BoolVar(&o.AllowAccount, "allow-account", false, "Exit 0 even when mapAccounts still admits the principal's whole account")
 	o.viaOptions.addFlags(cmd)
@@ -77,9 +87,19 @@ AmazonEKSClusterAdminPolicy (nobody would be cluster admin) are kept unless
 
 // Complete takes the ARN argument and, unless -f edits a file, prepares
 // the clients.
-func (o *RemoveOptions) Complete(f *genericclioptions.ConfigFlags, _ *cobra.Command, args []string) error {
+func (o *RemoveOptions) Complete(f *genericclioptions.ConfigFlags, cmd *cobra.Command, args []string) error {
 	if len(args) == 1 {
 		o.ARN = args[0]
+	}
+	if o.sso.PermissionSet != "" {
+		if o.ARN != "" {
+			return errors.New("give an ARN or --sso-permission-set, not both")
+		}
+		role, err := o.sso.resolve(cmd.Context(), &o.viaOptions.Cluster, o.ErrOut, o.Account)
+		if err != nil {
+			return err
+		}
+		o.ssoRole, o.ARN, o.Account = role, role.PathlessARN, ""
 	}
 	if o.file.Filename != "" {
 		return nil
@@ -190,8 +210,13 @@ func (o *RemoveOptions) Run(ctx context.Context) error {
 }
 
 // runAccessEntry deletes the access entry, or some of its policies.
+// Policies are compared by name, whatever the cluster's partition.
 func (o *RemoveOptions) runAccessEntry(ctx context.Context, cl *eksCluster) error {
-	arn, cur, err := accessEntryFor(ctx, &o.writeOptions, cl, o.ARN)
+	target := o.ARN
+	if o.ssoRole.ARN != "" {
+		target = o.ssoRole.ARN
+	}
+	arn, cur, err := accessEntryFor(ctx, &o.writeOptions, cl, target)
 	if err != nil {
 		return err
 	}
@@ -207,7 +232,7 @@ func (o *RemoveOptions) runAccessEntry(ctx context.Context, cl *eksCluster) erro
 		e := cur.Clone()
 		e.Policies = nil
 		for _, p := range cur.Policies {
-			if !slices.Contains(o.policyARNs, p.ARN) {
+			if !slices.ContainsFunc(o.policyARNs, func(a string) bool { return accessentry.ShortPolicy(a) == accessentry.ShortPolicy(p.ARN) }) {
 				e.Policies = append(e.Policies, p)
 			}
 		}
