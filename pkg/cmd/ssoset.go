@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/aws/smithy-go"
 	"github.com/spf13/cobra"
 
 	"github.com/eksaccess/kubectl-eksaccess/pkg/accessentry"
@@ -62,7 +63,8 @@ func (t *clusterTarget) iamClient(ctx context.Context) (awsapi.IAMAPI, string, e
 
 // policyCatalogue is the list of access policy names for a cluster: the
 // live one when it is reachable, else the fallback, with a warning on
-// errOut when EKS refused or failed the read. pc holds the list read, so
+// errOut when the read failed (not when it was refused: the permission is
+// optional). pc holds the list read, so
 // a run asks EKS once.
 func policyCatalogue(ctx context.Context, pc *awsapi.PolicyCatalogue, cl *eksCluster, errOut io.Writer) accessentry.Catalogue {
 	if cl == nil || cl.API == nil {
@@ -72,6 +74,12 @@ func policyCatalogue(ctx context.Context, pc *awsapi.PolicyCatalogue, cl *eksClu
 		pc.API = cl.API
 	}
 	cat, err := pc.Get(ctx)
+	var api smithy.APIError
+	if errors.As(err, &api) && api.ErrorCode() == "AccessDeniedException" {
+		// eks:ListAccessPolicies is not a permission add needs: without
+		// it, EKS judges the names itself.
+		return cat
+	}
 	if err != nil && errOut != nil {
 		fmt.Fprintf(errOut, "Warning: the access policies EKS offers could not be read (%s): policy names are checked against the built-in list\n", firstLine(awsError(err, cl.Profile).Error()))
 	}
