@@ -163,7 +163,7 @@ func (w *writeOptions) printEntry(cl *eksCluster, e *accessentry.Entry) error {
 // accessEntryFor resolves the principal ARN, with its path, of an add or
 // remove target, and reads its current entry.
 func accessEntryFor(ctx context.Context, w *writeOptions, cl *eksCluster, arn string) (string, *accessentry.Entry, error) {
-	full, err := resolvePrincipal(ctx, newIAMLookup(cl.IAM), arn, func(s string) { fmt.Fprintf(w.ErrOut, "Warning: %s\n", s) })
+	full, err := resolvePrincipal(ctx, newIAMLookup(cl.IAM), clusterAccount(cl), arn, func(s string) { fmt.Fprintf(w.ErrOut, "Warning: %s\n", s) })
 	if err != nil {
 		return "", nil, err
 	}

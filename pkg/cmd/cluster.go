@@ -217,9 +217,12 @@ func (s *awsAuthSource) loadOptional(ctx context.Context) (map[string]string, st
 }
 
 // resolvePrincipal turns a user, role or assumed-role ARN into the IAM ARN
-// with its path, which access entries need, asking IAM. When IAM cannot
-// answer (no permission), the ARN is used as given, with a warning.
-func resolvePrincipal(ctx context.Context, c IAMLookup, arn string, warn func(string)) (string, error) {
+// with its path, which access entries need, asking the IAM of account (the
+// cluster's, whose credentials the plugin holds; "" when unknown). A
+// principal of another account cannot be looked up there (IAM would answer
+// about a same-named principal of this account), so its ARN is used as
+// given, with a warning; so is one IAM refuses to describe.
+func resolvePrincipal(ctx context.Context, c IAMLookup, account, arn string, warn func(string)) (string, error) {
 	p, err := awsauth.Canonicalize(arn)
 	if err != nil {
 		return "", err
@@ -236,15 +239,19 @@ func resolvePrincipal(ctx context.Context, c IAMLookup, arn string, warn func(st
 	if p.Name == "" {
 		return "", fmt.Errorf("%s names no %s", arn, kind)
 	}
+	given := p.Canonical
+	if p.Type != awsauth.PrincipalAssumedRole {
+		given = arn
+	}
+	if account != "" && p.AccountID != account {
+		warn(fmt.Sprintf("%s is in account %s, not the cluster's account %s, whose IAM the plugin reads: using %s as given; an access entry needs the exact ARN, path included", arn, p.AccountID, account, given))
+		return given, nil
+	}
 	full, err := c.principalARN(ctx, kind, p.Name)
 	if errors.Is(err, awsapi.ErrNoSuchPrincipal) {
 		return "", fmt.Errorf("IAM has no %s named %s (from %s): check the ARN", kind, p.Name, arn)
 	}
 	if err != nil {
-		given := p.Canonical
-		if p.Type != awsauth.PrincipalAssumedRole {
-			given = arn
-		}
 		warn(fmt.Sprintf("could not ask IAM for the path of %s %s (%v): using %s as given; an access entry needs the exact ARN, path included", kind, p.Name, firstLine(awsError(err, "").Error()), given))
 		return given, nil
 	}

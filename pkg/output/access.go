@@ -57,7 +57,8 @@ func NewAccessList(l *MappingList, c ClusterInfo) *AccessList {
 
 func (o *AccessList) DeepCopyObject() runtime.Object { return deepCopy(o, &AccessList{}) }
 
-// AccessTable writes the combined table: SOURCE always, POLICIES with wide.
+// AccessTable writes the combined table: SOURCE always, ENTRY TYPE and
+// POLICIES with wide.
 func AccessTable(w io.Writer, items []Access, wide, noHeaders bool) error {
 	tw := printers.GetNewTabWriter(w)
 	if !noHeaders {
@@ -74,7 +75,7 @@ func AccessTable(w io.Writer, items []Access, wide, noHeaders bool) error {
 func accessHeader(wide bool) []string {
 	h := []string{"TYPE", "ARN", "USERNAME", "GROUPS", "STATUS", "SOURCE"}
 	if wide {
-		h = append(h, "POLICIES")
+		h = append(h, "ENTRY TYPE", "POLICIES")
 	}
 	return h
 }
@@ -82,7 +83,7 @@ func accessHeader(wide bool) []string {
 func accessCells(a Access, wide bool) []string {
 	cells := []string{a.Type, orNone(a.ARN), orNone(a.Username), orNone(strings.Join(a.Groups, ",")), a.Status, a.Source}
 	if wide {
-		cells = append(cells, orNone(policyList(a.Policies)))
+		cells = append(cells, orNone(a.EntryType), orNone(policyList(a.Policies)))
 	}
 	return cells
 }
