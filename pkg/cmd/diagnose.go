@@ -29,8 +29,12 @@ type DiagnoseOptions struct {
 	genericiooptions.IOStreams
 	configFlags *genericclioptions.ConfigFlags
 
-	ARN          string
-	Filename     string
+	ARN      string
+	Filename string
+	// sso is --sso-permission-set: the principal is the permission set's
+	// role, found in IAM by Run; Account is the role's account.
+	sso          ssoTarget
+	Account      string
 	Mode         string
 	AdminContext string
 	Verb         string
@@ -54,7 +58,7 @@ type DiagnoseOptions struct {
 func NewCmdDiagnose(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
 	o := &DiagnoseOptions{IOStreams: streams, Fleet: fleetFlags{configFlags: flags}, Print: newPrintFlags()}
 	cmd := &cobra.Command{
-		Use:   "diagnose [--arn ARN] [-f FILE]",
+		Use:   "diagnose [--arn ARN | --sso-permission-set NAME [--account ID]] [-f FILE]",
 		Short: "Say exactly why an identity gets Unauthorized or Forbidden, and print the fix",
 		Long: `Find out why an IAM identity gets 'You must be logged in to the server
 (Unauthorized)' or Forbidden from an EKS cluster, and print the command that
@@ -100,6 +104,8 @@ unauthorized or forbidden, 2 when one could not be diagnosed.`,
 		},
 	}
 	cmd.Flags().StringVar(&o.ARN, "arn", "", "Diagnose this principal instead of the identity kubectl uses")
+	o.sso.addFlags(cmd)
+	cmd.Flags().StringVar(&o.Account, "account", "", "With --sso-permission-set: the account of the permission set's role (default: the account of your credentials)")
 	cmd.Flags().StringVarP(&o.Filename, "filename", "f", "", "Offline: read aws-auth from this manifest ('-' for stdin); needs --arn")
 	cmd.Flags().StringVar(&o.Mode, "mode", "", "Cluster authentication mode when it cannot be read from EKS: CONFIG_MAP, API_AND_CONFIG_MAP or API")
 	cmd.Flags().StringVar(&o.AdminContext, "admin-context", "", "Read aws-auth and RBAC through this kubeconfig context (when the identity under test cannot)")
@@ -146,7 +152,13 @@ func (o *DiagnoseOptions) Validate() error {
 	default:
 		return fmt.Errorf("--mode must be CONFIG_MAP, API_AND_CONFIG_MAP or API, not %q", o.Mode)
 	}
-	if o.Filename != "" && o.ARN == "" {
+	if o.sso.PermissionSet != "" && o.ARN != "" {
+		return errors.New("give --arn or --sso-permission-set, not both")
+	}
+	if o.Account != "" && o.sso.PermissionSet == "" {
+		return errors.New("--account goes with --sso-permission-set (the account of its role): for a principal give --arn")
+	}
+	if o.Filename != "" && o.ARN == "" && o.sso.PermissionSet == "" {
 		return errors.New("-f works offline and needs --arn: whose access should be diagnosed?")
 	}
 	if o.ARN != "" {
@@ -161,6 +173,14 @@ func (o *DiagnoseOptions) Validate() error {
 func (o *DiagnoseOptions) Run(ctx context.Context) error {
 	if err := o.Print.complete(); err != nil {
 		return &ExitError{Code: 2, Err: err}
+	}
+	if o.sso.PermissionSet != "" {
+		t := clusterTarget{ClusterName: o.ClusterName, Region: o.Region, Profile: o.Profile, configFlags: o.configFlags}
+		role, err := o.sso.resolve(ctx, &t, o.ErrOut, o.Account)
+		if err != nil {
+			return &ExitError{Code: 2, Err: err}
+		}
+		o.ARN = role.ARN
 	}
 	if o.Fleet.enabled() {
 		return o.runFleet(ctx)

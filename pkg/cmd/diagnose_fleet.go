@@ -28,6 +28,8 @@ func (o *DiagnoseOptions) validateFleet() error {
 	switch {
 	case !o.Fleet.enabled():
 		return nil
+	case o.sso.PermissionSet != "":
+		return errors.New("--sso-permission-set finds one account's role and excludes --all-contexts, --contexts and --context-pattern: pass each role's --arn")
 	case o.ARN == "":
 		return errors.New("--all-contexts, --contexts and --context-pattern diagnose another principal in each context: pass --arn")
 	case o.AdminContext != "":

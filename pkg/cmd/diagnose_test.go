@@ -95,6 +95,9 @@ func TestDiagnoseBadFlags(t *testing.T) {
 		{[]string{"--arn", "arn:aws:s3:::bucket"}, "--arn:"},
 		{[]string{"--arn", "arn:aws:iam::111122223333:user/x", "-f", "testdata/missing.yaml"}, "missing.yaml"},
 		{[]string{"--arn", "arn:aws:iam::111122223333:user/x", "-o", "wide"}, "unknown output format \"wide\""},
+		{[]string{"--arn", "arn:aws:iam::111122223333:user/x", "--sso-permission-set", "Admin"}, "not both"},
+		{[]string{"--arn", "arn:aws:iam::111122223333:user/x", "--account", "111122223333"}, "--account goes with --sso-permission-set"},
+		{[]string{"--sso-permission-set", "Admin", "--all-contexts"}, "pass each role's --arn"},
 	} {
 		r := run(t, "", append([]string{"diagnose"}, tc.args...)...)
 		if r.code != 2 || !strings.Contains(r.stderr+r.stdout, tc.want) {

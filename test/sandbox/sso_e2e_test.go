@@ -48,8 +48,19 @@ func TestE2ESSOPermissionSets(t *testing.T) {
 	if m := cm.Data["mapRoles"]; !strings.Contains(m, "rolearn: arn:aws:iam::111122223333:role/AWSReservedSSO_ReadOnlyAccess_89abcdef01234567") || strings.Contains(m, "aws-reserved") {
 		t.Errorf("aws-auth mapRoles:\n%s", m)
 	}
+	// diagnose --sso-permission-set diagnoses the same role (found in IAM,
+	// named on stderr): its access entry authenticates it. Several roles are
+	// the same one-line error, exit 2.
+	out, rc := h.output("eksaccess", "--context", "cluster_creator", "diagnose", "--sso-permission-set", sandbox.SSOAdmin, "-o", "jsonpath={.arn} {.verdict}")
+	if rc == 2 || !strings.Contains(out, "Found permission set "+sandbox.SSOAdmin+" is IAM role "+sandbox.SSOAdminRole) ||
+		!strings.Contains(out, sandbox.SSOAdminRole+" ") || strings.Contains(out, "Unauthorized") {
+		t.Errorf("diagnose --sso-permission-set %s: exit %d\n%s", sandbox.SSOAdmin, rc, out)
+	}
+	if out := h.run(2, "eksaccess", "--context", "cluster_creator", "diagnose", "--sso-permission-set", sandbox.SSOPowerUser); !strings.Contains(out, sandbox.SSOPowerUserRoleEU) {
+		t.Errorf("diagnose with two roles:\n%s", out)
+	}
 	// Two roles, or none: an error naming them, nothing written.
-	out := add(1, "--sso-permission-set", sandbox.SSOPowerUser, "--via", "access-entry", "--policy", "AmazonEKSViewPolicy")
+	out = add(1, "--sso-permission-set", sandbox.SSOPowerUser, "--via", "access-entry", "--policy", "AmazonEKSViewPolicy")
 	if !strings.Contains(out, sandbox.SSOPowerUserRoleEU) || !strings.Contains(out, sandbox.SSOPowerUserRoleUS) {
 		t.Errorf("two roles are not both named:\n%s", out)
 	}
