@@ -18,9 +18,8 @@ import (
 type AddOptions struct {
 	writeOptions
 	viaOptions
+	principalTarget
 
-	ARN          string
-	Account      string
 	Username     string
 	Groups       []string
 	AppendGroups bool
@@ -32,13 +31,10 @@ type AddOptions struct {
 	// groupsChanged says whether --group was given (even empty).
 	groupsChanged bool
 	target        accessentry.Request
-	sso           ssoTarget
-	// ssoRole is the role --sso-permission-set resolved to.
-	ssoRole  awsapi.SSORole
-	policies awsapi.PolicyCatalogue
-	change   awsauth.Change
-	notices  []string
-	file     fileTarget
+	policies      awsapi.PolicyCatalogue
+	change        awsauth.Change
+	notices       []string
+	file          fileTarget
 }
 
 // NewCmdAdd builds `kubectl eksaccess add`.
@@ -119,21 +115,9 @@ its path, an access entry with it.`,
 // Complete takes the ARN argument and, unless -f edits a file, prepares
 // the clients.
 func (o *AddOptions) Complete(f *genericclioptions.ConfigFlags, cmd *cobra.Command, args []string) error {
-	if len(args) == 1 {
-		o.ARN = args[0]
-	}
 	o.groupsChanged = cmd.Flags().Changed("group")
-	if o.sso.PermissionSet != "" {
-		if o.ARN != "" {
-			return errors.New("give an ARN or --sso-permission-set, not both")
-		}
-		role, err := o.sso.resolve(cmd.Context(), &o.viaOptions.Cluster, o.ErrOut, o.Account)
-		if err != nil {
-			return err
-		}
-		// aws-auth takes the role without its path; an access entry write
-		// uses ssoRole.ARN, with it.
-		o.ssoRole, o.ARN, o.Account = role, role.PathlessARN, ""
+	if err := o.principalTarget.complete(cmd.Context(), args, &o.viaOptions.Cluster, o.ErrOut); err != nil {
+		return err
 	}
 	if o.file.Filename != "" {
 		return nil
@@ -152,11 +136,8 @@ func (o *AddOptions) Validate() error {
 	if err := o.file.validate(o.DryRun, o.Print, o.Via); err != nil {
 		return err
 	}
-	switch {
-	case o.ARN == "" && o.Account == "":
-		return errors.New("give the ARN to map, or --account ID: see 'kubectl eksaccess add --help'")
-	case o.ARN != "" && o.Account != "":
-		return errors.New("give an ARN or --account, not both")
+	if err := o.principalTarget.validate("add", "map"); err != nil {
+		return err
 	}
 	if o.Account != "" {
 		if o.Username != "" || len(o.Groups) > 0 || o.Node || o.AppendGroups {

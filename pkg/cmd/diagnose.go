@@ -263,15 +263,13 @@ func (o *DiagnoseOptions) resolve(contextName string) (*gather.Context, error) {
 		}
 		loader = clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: contextName})
 	}
-	raw, err := loader.RawConfig()
+	flag := contextName
+	if flag == "" && o.configFlags.Context != nil {
+		flag = *o.configFlags.Context
+	}
+	raw, name, err := kube.CurrentContext(loader, flag)
 	if err != nil {
 		return nil, kubeconfigError(err)
-	}
-	name := raw.CurrentContext
-	if contextName != "" {
-		name = contextName
-	} else if o.configFlags.Context != nil && *o.configFlags.Context != "" {
-		name = *o.configFlags.Context
 	}
 	kc := &gather.Context{Name: name}
 	if c, ok := raw.Contexts[name]; ok {

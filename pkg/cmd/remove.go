@@ -11,7 +11,6 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/eksaccess/kubectl-eksaccess/pkg/accessentry"
-	"github.com/eksaccess/kubectl-eksaccess/pkg/awsapi"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
 	"github.com/eksaccess/kubectl-eksaccess/third_party/forked/genericclioptions"
 )
@@ -20,20 +19,16 @@ import (
 type RemoveOptions struct {
 	writeOptions
 	viaOptions
+	principalTarget
 
-	ARN           string
-	Account       string
 	AllDuplicates bool
 	AllowAccount  bool
 	Policies      []string
 
 	policyARNs []string
-	sso        ssoTarget
-	// ssoRole is the role --sso-permission-set resolved to.
-	ssoRole awsapi.SSORole
-	change  awsauth.Change
-	notices []string
-	file    fileTarget
+	change     awsauth.Change
+	notices    []string
+	file       fileTarget
 }
 
 // NewCmdRemove builds `kubectl eksaccess remove`.
@@ -88,18 +83,8 @@ names the account it must be in) instead of an ARN.`,
 // Complete takes the ARN argument and, unless -f edits a file, prepares
 // the clients.
 func (o *RemoveOptions) Complete(f *genericclioptions.ConfigFlags, cmd *cobra.Command, args []string) error {
-	if len(args) == 1 {
-		o.ARN = args[0]
-	}
-	if o.sso.PermissionSet != "" {
-		if o.ARN != "" {
-			return errors.New("give an ARN or --sso-permission-set, not both")
-		}
-		role, err := o.sso.resolve(cmd.Context(), &o.viaOptions.Cluster, o.ErrOut, o.Account)
-		if err != nil {
-			return err
-		}
-		o.ssoRole, o.ARN, o.Account = role, role.PathlessARN, ""
+	if err := o.principalTarget.complete(cmd.Context(), args, &o.viaOptions.Cluster, o.ErrOut); err != nil {
+		return err
 	}
 	if o.file.Filename != "" {
 		return nil
@@ -134,11 +119,8 @@ func (o *RemoveOptions) Validate() error {
 	if err := o.file.validate(o.DryRun, o.Print, o.Via); err != nil {
 		return err
 	}
-	switch {
-	case o.ARN == "" && o.Account == "":
-		return errors.New("give the ARN to remove, or --account ID: see 'kubectl eksaccess remove --help'")
-	case o.ARN != "" && o.Account != "":
-		return errors.New("give an ARN or --account, not both")
+	if err := o.principalTarget.validate("remove", "remove"); err != nil {
+		return err
 	}
 	if o.Account != "" {
 		c, err := awsauth.NormalizeAccount(o.Account)

@@ -14,6 +14,50 @@ import (
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
 )
 
+// principalTarget is what add and remove act on: the ARN argument,
+// --account (every principal of an account, mapAccounts), or the role of
+// --sso-permission-set.
+type principalTarget struct {
+	ARN     string
+	Account string
+	sso     ssoTarget
+	// ssoRole is the role --sso-permission-set resolved to.
+	ssoRole awsapi.SSORole
+}
+
+// complete takes the ARN argument and resolves --sso-permission-set (with
+// --account as its role's account) in IAM: aws-auth takes the role without
+// its path, an access entry write uses ssoRole.ARN, with it.
+func (p *principalTarget) complete(ctx context.Context, args []string, cluster *clusterTarget, errOut io.Writer) error {
+	if len(args) == 1 {
+		p.ARN = args[0]
+	}
+	if p.sso.PermissionSet == "" {
+		return nil
+	}
+	if p.ARN != "" {
+		return errors.New("give an ARN or --sso-permission-set, not both")
+	}
+	role, err := p.sso.resolve(ctx, cluster, errOut, p.Account)
+	if err != nil {
+		return err
+	}
+	p.ssoRole, p.ARN, p.Account = role, role.PathlessARN, ""
+	return nil
+}
+
+// validate checks that exactly one of an ARN and --account was given;
+// verb is the command, what it does to the ARN ("map", "remove").
+func (p *principalTarget) validate(verb, does string) error {
+	switch {
+	case p.ARN == "" && p.Account == "":
+		return fmt.Errorf("give the ARN to %s, or --account ID: see 'kubectl eksaccess %s --help'", does, verb)
+	case p.ARN != "" && p.Account != "":
+		return errors.New("give an ARN or --account, not both")
+	}
+	return nil
+}
+
 // ssoTarget is --sso-permission-set NAME (with --account ID) on add and
 // remove: the principal is the role IAM Identity Center made for the
 // permission set, found with IAM ListRoles.
