@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
@@ -82,27 +81,14 @@ func GetEntry(ctx context.Context, c ClusterAPI, cluster, principalARN string) (
 	return &e, nil
 }
 
-// describeParallel bounds the EKS calls DescribeEntries makes at once.
-const describeParallel = 8
-
 // DescribeEntries reads the access entries of these principals with their
 // policies, in the order given, each as EKS gave it (policies in EKS's
 // order). The entries are read concurrently, and for each the entry and its
 // policies at once; the first error wins.
 func DescribeEntries(ctx context.Context, c ClusterAPI, cluster string, arns []string) ([]accessentry.Entry, error) {
-	entries := make([]accessentry.Entry, len(arns))
-	errs := make([]error, len(arns))
-	sem := make(chan struct{}, describeParallel)
-	var wg sync.WaitGroup
-	for i, arn := range arns {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			entries[i], errs[i] = describeEntry(ctx, c, cluster, arn)
-		}()
-	}
-	wg.Wait()
+	entries, errs := eachParallel(arns, func(arn string) (accessentry.Entry, error) {
+		return describeEntry(ctx, c, cluster, arn)
+	})
 	for _, err := range errs {
 		if err != nil {
 			return nil, err

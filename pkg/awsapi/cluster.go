@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -158,19 +157,9 @@ func FindClusterByEndpoint(ctx context.Context, c ClusterLister, endpoint string
 		}
 		next = out.NextToken
 	}
-	clusters := make([]Cluster, len(names))
-	errs := make([]error, len(names))
-	sem := make(chan struct{}, describeParallel)
-	var wg sync.WaitGroup
-	for i, n := range names {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			clusters[i], errs[i] = DescribeCluster(ctx, c, n)
-		}()
-	}
-	wg.Wait()
+	clusters, errs := eachParallel(names, func(n string) (Cluster, error) {
+		return DescribeCluster(ctx, c, n)
+	})
 	for i, cl := range clusters {
 		if errs[i] == nil && SameEndpoint(cl.Endpoint, endpoint) {
 			return cl, true, nil
