@@ -115,7 +115,7 @@ func sortedCopy(s []string) []string {
 	return c
 }
 
-func sameSet(a, b []string) bool { return slices.Equal(sortedCopy(a), sortedCopy(b)) }
+func equalIgnoringOrder(a, b []string) bool { return slices.Equal(sortedCopy(a), sortedCopy(b)) }
 
 // Render writes an entry as a small YAML document, for diffs. A nil entry
 // renders as "".
@@ -194,7 +194,7 @@ func Diff(before, after *Entry) (Change, error) {
 	if orDefault(before.Type, TypeStandard) != orDefault(after.Type, TypeStandard) {
 		return ch, TypeChangeError(before.PrincipalARN, orDefault(before.Type, TypeStandard), orDefault(after.Type, TypeStandard))
 	}
-	if (after.Username != "" && after.Username != before.Username) || !sameSet(before.Groups, after.Groups) {
+	if (after.Username != "" && after.Username != before.Username) || !equalIgnoringOrder(before.Groups, after.Groups) {
 		ch.Update = true
 	}
 	for _, p := range after.Clone().Policies {

@@ -162,12 +162,12 @@ func reconcile(step *Step, cur *Entry) *Manual {
 		return &Manual{Source: step.Source, ARN: step.From, Reason: fmt.Sprintf("an access entry of type %s already exists for %s (the plan wants %s); it already wins over aws-auth: keep it, or delete it and re-run", cur.Type, cur.PrincipalARN, want.Type)}
 	}
 	madeByEKS := cur.Username == EKSUsername(cur.PrincipalARN, cur.Type)
-	if want.Type == TypeStandard && madeByEKS && subset(want.Groups, cur.Groups) && (want.Username != cur.Username || !sameSet(want.Groups, cur.Groups)) {
+	if want.Type == TypeStandard && madeByEKS && subset(want.Groups, cur.Groups) && (want.Username != cur.Username || !equalIgnoringOrder(want.Groups, cur.Groups)) {
 		// An entry EKS made (the cluster creator's, with its default
 		// username): it already grants what the mapping's groups do once
 		// the policies are there, so it is completed, not duplicated.
 		step.Notes = append(step.Notes, fmt.Sprintf("the access entry EKS made for %s (e.g. as the cluster's creator) is kept: its username stays %q, aws-auth's %q is not carried over", cur.PrincipalARN, cur.Username, want.Username))
-	} else if want.Type == TypeStandard && ((want.Username != "" && want.Username != cur.Username) || !sameSet(want.Groups, cur.Groups)) {
+	} else if want.Type == TypeStandard && ((want.Username != "" && want.Username != cur.Username) || !equalIgnoringOrder(want.Groups, cur.Groups)) {
 		return &Manual{Source: step.Source, ARN: step.From, Reason: fmt.Sprintf("an access entry already exists for %s with username %q and groups [%s], not %q and [%s]; it already wins over aws-auth: reconcile it by hand", cur.PrincipalARN, cur.Username, strings.Join(cur.Groups, ", "), want.Username, strings.Join(want.Groups, ", "))}
 	}
 	merged := cur.Clone()

@@ -74,7 +74,7 @@ func (r Request) check(e Entry, cur *Entry, clusterAccount string) error {
 	if e.Username != cur.Username {
 		chk.Username = e.Username
 	}
-	if !sameSet(e.Groups, cur.Groups) {
+	if !equalIgnoringOrder(e.Groups, cur.Groups) {
 		chk.Groups = e.Groups
 	}
 	for _, p := range e.Policies {
