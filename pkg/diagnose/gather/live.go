@@ -150,11 +150,9 @@ func (g *run) startAWS(ctx context.Context, f *futures) {
 		if g.clusterName == "" || g.awsErr != nil || g.o.Mode == diagnose.ModeConfigMap {
 			return arnList{}
 		}
-		// EKS refuses ListAccessEntries on a CONFIG_MAP cluster: wait for
-		// DescribeCluster rather than leave a failed call in CloudTrail.
-		if c := f.cluster.get(); c != nil && c.Ran && c.Err == "" && c.AuthenticationMode == diagnose.ModeConfigMap {
-			return arnList{}
-		}
+		// Listed beside DescribeCluster, not after it, so that the entries
+		// are one round trip from the answer: on a CONFIG_MAP cluster EKS
+		// refuses the call and accessEntries drops the answer unread.
 		arns, err := awsapi.AccessEntryARNs(ctx, g.aws.EKS, g.clusterName)
 		return arnList{arns, err}
 	})
@@ -205,15 +203,17 @@ func (g *run) startCluster(ctx context.Context, f *futures) {
 		}
 		return g.canI(ctx, f.user.get())
 	})
+	// The bindings are listed beside the review, not after it; read as the
+	// identity under test, the answer is dropped when the cluster refuses
+	// that identity anyway.
+	lists := async(func() bindingLists { return listBindings(ctx, f.admin.get()) })
 	f.bindings = async(func() bindingLists {
 		if g.admin == g.user {
-			// Read as the identity under test: not when the cluster
-			// refuses it anyway.
 			if rv := f.review.get(); rv != nil && rv.Unauthorized {
 				return bindingLists{err: errors.New("the cluster answers 401 Unauthorized")}
 			}
 		}
-		return listBindings(ctx, f.admin.get())
+		return lists.get()
 	})
 }
 
