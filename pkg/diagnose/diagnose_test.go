@@ -369,6 +369,22 @@ func TestDiagnose(t *testing.T) {
 					Policies: []accessentry.Policy{{ARN: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", Scope: "cluster"}}}})
 			}),
 			verdict: Authorized, code: "", source: "access entry arn:aws:iam::111122223333:role/teams/Dev", user: "dev:alice", cause: "AmazonEKSViewPolicy"},
+		{name: "another principal: an access policy allows what RBAC alone denies",
+			snap: with(offline(ModeAPI, devSess, nil), func(s *Snapshot) {
+				s.AccessEntries = entries(AccessEntry{Entry: accessentry.Entry{PrincipalARN: devRole, Type: "STANDARD",
+					Policies: []accessentry.Policy{{ARN: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", Scope: "cluster"}}}})
+				s.Access = denied("default")
+				s.Access.AboutOther = true
+			}),
+			verdict: Authorized, code: "", source: "access entry " + devRole, cause: "whose access policy AmazonEKSClusterAdminPolicy allows list pods"},
+		{name: "another principal: the view policy does not delete",
+			snap: with(offline(ModeAPI, devSess, nil), func(s *Snapshot) {
+				s.AccessEntries = entries(AccessEntry{Entry: accessentry.Entry{PrincipalARN: devRole, Type: "STANDARD",
+					Policies: []accessentry.Policy{{ARN: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", Scope: "cluster"}}}})
+				s.Access = denied("default")
+				s.Access.Verb, s.Access.AboutOther = "delete", true
+			}),
+			verdict: Forbidden},
 		{name: "cluster creator in CONFIG_MAP mode",
 			snap: with(offline(ModeConfigMap, "arn:aws:sts::111122223333:assumed-role/ClusterCreator/ci", map[string]string{"mapRoles": nodeRole}), func(s *Snapshot) {
 				s.Cluster = &Cluster{Step: Step{Ran: true}, Name: "prod", AuthenticationMode: ModeConfigMap, CreatorAdmin: ptr(true), Creator: "arn:aws:iam::111122223333:role/ClusterCreator"}

@@ -164,6 +164,10 @@ type Access struct {
 	Allowed   bool      `json:"allowed"`
 	Reason    string    `json:"reason,omitempty"`
 	Bindings  []Binding `json:"bindings,omitempty"`
+	// AboutOther is true when the review asked about another principal
+	// (a SubjectAccessReview for --arn): it carries no AWS identity, so EKS
+	// access policies cannot answer it; only RBAC does.
+	AboutOther bool `json:"aboutOther,omitempty"`
 }
 
 // Snapshot is everything gathered about one identity and one cluster.

@@ -32,6 +32,40 @@ func scope(x accessentry.Policy) string {
 	return "cluster"
 }
 
+// readVerbs are the verbs the view policies allow.
+var readVerbs = map[string]bool{"get": true, "list": true, "watch": true}
+
+// policyGranting names a policy among ps that allows verb on a namespaced
+// resource in ns, by the EKS user guide's "access policy permissions":
+// ClusterAdmin and Admin allow everything in scope, Edit everything but RBAC
+// and impersonation, View and AdminView reading (View not secrets). Other
+// policies are not judged: "".
+func policyGranting(ps []accessentry.Policy, verb, resource, ns string) string {
+	for _, x := range ps {
+		if !policiesCover([]accessentry.Policy{x}, ns) {
+			continue
+		}
+		name := policyName(x.ARN)
+		switch name {
+		case "AmazonEKSClusterAdminPolicy", "AmazonEKSAdminPolicy":
+			return name
+		case "AmazonEKSEditPolicy":
+			if verb != "impersonate" && resource != "roles" && resource != "rolebindings" {
+				return name
+			}
+		case "AmazonEKSAdminViewPolicy":
+			if readVerbs[verb] {
+				return name
+			}
+		case "AmazonEKSViewPolicy":
+			if readVerbs[verb] && resource != "secrets" {
+				return name
+			}
+		}
+	}
+	return ""
+}
+
 // policiesCover reports whether any policy applies in namespace ns ("":
 // cluster-scoped request). Namespace names may end with a * wildcard.
 func policiesCover(ps []accessentry.Policy, ns string) bool {

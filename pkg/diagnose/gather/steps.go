@@ -255,6 +255,7 @@ func (g *run) rbac(ctx context.Context, kc *Context, prev *diagnose.Access, user
 	a := prev
 	if a == nil {
 		a = g.newAccess()
+		a.AboutOther = true
 		allowed, reason, err := kube.CanUser(ctx, kc.Client, user, groups, nil, g.query())
 		if err != nil {
 			a.Err = firstLine(err)
