@@ -3,15 +3,11 @@ package fakeaws_test
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -59,50 +55,13 @@ type typesEnv struct {
 func startTypes(t *testing.T, region string) *typesEnv {
 	t.Helper()
 	y := strings.NewReplacer("%REGION%", region, "%PARTITION%", fakeaws.PartitionOf(region)).Replace(typesSeed)
-	seed, err := fakeaws.ParseSeed([]byte(y))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := fakeaws.NewState(seed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, err := fakeaws.NewCA()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := fakeaws.Start(st, ca, fakeaws.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close(context.Background()) })
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "ca.pem"), ca.PEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return &typesEnv{env: &env{srv: srv, state: st, dir: dir}, region: region}
+	return &typesEnv{env: startSeed(t, y), region: region}
 }
 
 // clients are the real SDK clients of user alice in the env's region.
 func (e *typesEnv) clients(t *testing.T) (*eks.Client, *iam.Client) {
 	t.Helper()
-	t.Setenv("AWS_ENDPOINT_URL_EKS", e.srv.EKSURL)
-	t.Setenv("AWS_ENDPOINT_URL_IAM", e.srv.IAMURL)
-	t.Setenv("AWS_ENDPOINT_URL_STS", e.srv.STSURL)
-	t.Setenv("AWS_CA_BUNDLE", filepath.Join(e.dir, "ca.pem"))
-	t.Setenv("AWS_REGION", e.region)
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(e.dir, "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(e.dir, "none"))
-	var p fakeaws.Principal
-	for _, u := range e.state.Users() {
-		if u.Name == "alice" {
-			p = u
-		}
-	}
-	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(p.AccessKeyID, p.Secret, "")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := e.cfgIn(t, "alice", e.region)
 	return eks.NewFromConfig(cfg), iam.NewFromConfig(cfg)
 }
 

@@ -51,9 +51,12 @@ type env struct {
 	dir   string
 }
 
-func start(t *testing.T) *env {
+func start(t *testing.T) *env { t.Helper(); return startSeed(t, seedYAML) }
+
+// startSeed serves the sandbox seeded with seedText, its CA in dir/ca.pem.
+func startSeed(t *testing.T, seedText string) *env {
 	t.Helper()
-	seed, err := fakeaws.ParseSeed([]byte(seedYAML))
+	seed, err := fakeaws.ParseSeed([]byte(seedText))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,11 +84,17 @@ func start(t *testing.T) *env {
 // through the environment, as a user would.
 func (e *env) cfg(t *testing.T, user string) aws.Config {
 	t.Helper()
+	return e.cfgIn(t, user, "eu-west-1")
+}
+
+// cfgIn is cfg in another region.
+func (e *env) cfgIn(t *testing.T, user, region string) aws.Config {
+	t.Helper()
 	t.Setenv("AWS_ENDPOINT_URL_STS", e.srv.STSURL)
 	t.Setenv("AWS_ENDPOINT_URL_EKS", e.srv.EKSURL)
 	t.Setenv("AWS_ENDPOINT_URL_IAM", e.srv.IAMURL)
 	t.Setenv("AWS_CA_BUNDLE", filepath.Join(e.dir, "ca.pem"))
-	t.Setenv("AWS_REGION", "eu-west-1")
+	t.Setenv("AWS_REGION", region)
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(e.dir, "none"))
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(e.dir, "none"))
 	var p fakeaws.Principal
