@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Paired A/B benchmark of the plugin against kubectl, whole processes as a user runs them, in one run
-# on this machine (hack/benchpair): plugin and kubectl interleaved, order alternating, median and spread
+# on this machine (test/benchpair): plugin and kubectl interleaved, order alternating, median and spread
 # (min/p25/p75/max) of each and of the paired ratio plugin/kubectl. Then the binary's size (hack/size-report.sh
 # prints what it is made of).
 # Goals (issue 15): `kubectl-eksaccess version` median <= 15 ms and <= 0.15x `kubectl version --client`;
@@ -10,6 +10,7 @@
 #
 #   hack/bench-startup.sh [RUNS] [ENTRIES]     (default 30 timed pairs each after 3 warm-ups; 2000 entries)
 set -euo pipefail
+export GOWORK=off
 root=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-30}
 entries=${2:-2000}
@@ -23,5 +24,5 @@ echo "kubectl: $(kubectl version --client 2>/dev/null | head -1)"
 assets=$(bash hack/testbin.sh)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-go build -o "$tmp/benchpair" ./hack/benchpair
+(cd test && go build -o "$tmp/benchpair" ./benchpair)
 KUBEBUILDER_ASSETS="$assets" "$tmp/benchpair" -runs "$runs" -entries "$entries" -plugin "$bin"

@@ -7,7 +7,6 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/cli-runtime/pkg/printers"
 
 	"github.com/eksaccess/kubectl-eksaccess/pkg/accessentry"
 )
@@ -60,7 +59,7 @@ func (o *AccessList) DeepCopyObject() runtime.Object { return deepCopy(o, &Acces
 // AccessTable writes the combined table: SOURCE always, ENTRY TYPE and
 // POLICIES with wide.
 func AccessTable(w io.Writer, items []Access, wide, noHeaders bool) error {
-	tw := printers.GetNewTabWriter(w)
+	tw := newTable(w)
 	if !noHeaders {
 		fmt.Fprintln(tw, strings.Join(accessHeader(wide), "\t"))
 	}

@@ -7,7 +7,6 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/cli-runtime/pkg/printers"
 
 	"github.com/eksaccess/kubectl-eksaccess/pkg/diagnose"
 )
@@ -88,7 +87,7 @@ func failedCell(r FleetRow) string { return r.Failure + ": " + r.Error }
 // then the columns of AccessTable; a failed context is one row with its
 // error in STATUS.
 func FleetAccessTable(w io.Writer, items []FleetAccess, wide, noHeaders bool) error {
-	tw := printers.GetNewTabWriter(w)
+	tw := newTable(w)
 	if !noHeaders {
 		fmt.Fprintln(tw, strings.Join(append([]string{"CONTEXT"}, accessHeader(wide)...), "\t"))
 	}
@@ -111,7 +110,7 @@ func FleetAccessTable(w io.Writer, items []FleetAccess, wide, noHeaders bool) er
 // finding, one "ok" row for a context without findings, and one row with
 // the error for a context that failed.
 func FleetFindingTable(w io.Writer, l *FleetFindingList) error {
-	tw := printers.GetNewTabWriter(w)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "CONTEXT\tSEVERITY\tCODE\tWHERE\tMESSAGE")
 	i := 0
 	for _, c := range l.Contexts {
@@ -167,7 +166,7 @@ func (o *FleetDiagnosisList) DeepCopyObject() runtime.Object {
 // (username and groups, system:authenticated left out) and through which
 // entry, or why not.
 func FleetDiagnosisTable(w io.Writer, items []FleetDiagnosis) error {
-	tw := printers.GetNewTabWriter(w)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "CONTEXT\tVERDICT\tUSERNAME\tGROUPS\tVIA\tREASON")
 	for _, it := range items {
 		if it.Report == nil {

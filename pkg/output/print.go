@@ -27,7 +27,7 @@ func Print(w io.Writer, format string, obj runtime.Object) error {
 
 // MappingTable writes the `list` table. wide adds the SOURCE column.
 func MappingTable(w io.Writer, items []Mapping, wide, noHeaders bool) error {
-	tw := printers.GetNewTabWriter(w)
+	tw := newTable(w)
 	if !noHeaders {
 		h := "TYPE\tARN\tUSERNAME\tGROUPS\tSTATUS"
 		if wide {

@@ -9,6 +9,9 @@
 //   - list: `kubectl-eksaccess list` vs `kubectl get cm aws-auth -n kube-system -o yaml`
 //     on an aws-auth of -entries entries, against a real kube-apiserver and
 //     etcd started with envtest (KUBEBUILDER_ASSETS, from hack/testbin.sh).
+//
+// -hold starts that cluster only, prints its kubeconfig's path and waits for
+// Ctrl-C: for profiling one side by hand (kubectl eksaccess --profile cpu).
 package main
 
 import (
@@ -18,9 +21,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -38,7 +43,15 @@ func main() {
 	kubectl := flag.String("kubectl", "kubectl", "the kubectl binary")
 	entries := flag.Int("entries", 2000, "aws-auth entries for the list pair")
 	only := flag.String("only", "", "run only this pair (version or list)")
+	hold := flag.Bool("hold", false, "start the list pair's cluster, print its kubeconfig and wait for Ctrl-C")
 	flag.Parse()
+	if *hold {
+		if err := holdCluster(*entries); err != nil {
+			fmt.Fprintf(os.Stderr, "benchpair: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*plugin, *kubectl, *runs, *warmup, *entries, *only); err != nil {
 		fmt.Fprintf(os.Stderr, "benchpair: %v\n", err)
 		os.Exit(1)
@@ -188,6 +201,24 @@ func loadavg() string {
 	}
 	f := strings.Fields(string(b))
 	return strings.Join(f[:min(3, len(f))], " ")
+}
+
+func holdCluster(entries int) error {
+	dir, err := os.MkdirTemp("", "benchpair-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	kubeconfig, stop, err := cluster(dir, entries)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	fmt.Printf("aws-auth of %d entries; kubeconfig: %s\nCtrl-C stops the cluster\n", entries, kubeconfig)
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	<-ctx.Done()
+	return nil
 }
 
 // cluster starts kube-apiserver and etcd, writes an admin kubeconfig and an
