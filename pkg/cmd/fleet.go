@@ -13,7 +13,6 @@ import (
 	"sync"
 
 	"github.com/spf13/cobra"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -317,7 +316,7 @@ type recordingConfigMap struct {
 	r *recordingConfigMaps
 }
 
-func (c *recordingConfigMap) Get(ctx context.Context, name string, opts metav1.GetOptions) (*corev1.ConfigMap, error) {
+func (c *recordingConfigMap) Get(ctx context.Context, name string, opts metav1.GetOptions) (*kube.ConfigMap, error) {
 	cm, err := c.ConfigMapInterface.Get(ctx, name, opts)
 	c.r.mu.Lock()
 	c.r.err = err

@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
@@ -146,7 +145,7 @@ type awsAuthWrite struct {
 	backup    string
 	unchanged bool
 	// local is the ConfigMap a client dry run would have stored.
-	local *corev1.ConfigMap
+	local *kube.ConfigMap
 }
 
 // write runs the shared flow: read, edit, check the guards, then the one
@@ -181,7 +180,7 @@ func (w *writeOptions) write(ctx context.Context, what edit) error {
 
 // intent is the edit of one attempt: the data to store, or nil to store
 // nothing (unchanged, client dry run).
-func (a *awsAuthWrite) intent(cur *corev1.ConfigMap) (map[string]string, error) {
+func (a *awsAuthWrite) intent(cur *kube.ConfigMap) (map[string]string, error) {
 	var before map[string]string
 	if cur != nil {
 		before = cur.Data
@@ -235,7 +234,7 @@ func (a *awsAuthWrite) intent(cur *corev1.ConfigMap) (map[string]string, error) 
 }
 
 // saveBackup saves the ConfigMap about to be replaced (not on a dry run).
-func (a *awsAuthWrite) saveBackup(cur *corev1.ConfigMap) error {
+func (a *awsAuthWrite) saveBackup(cur *kube.ConfigMap) error {
 	if cur == nil || a.DryRun != dryRunNone {
 		return nil
 	}
@@ -321,7 +320,7 @@ func (w *writeOptions) ask(question string) error {
 	return errNotConfirmed
 }
 
-func (w *writeOptions) printObject(cm *corev1.ConfigMap) error {
+func (w *writeOptions) printObject(cm *kube.ConfigMap) error {
 	if w.Print.human() || cm == nil {
 		return nil
 	}
@@ -332,15 +331,15 @@ func (w *writeOptions) printObject(cm *corev1.ConfigMap) error {
 }
 
 // resulting is the ConfigMap a write would store (for client dry runs).
-func resulting(cur *corev1.ConfigMap, data map[string]string) *corev1.ConfigMap {
+func resulting(cur *kube.ConfigMap, data map[string]string) *kube.ConfigMap {
 	if cur == nil && data == nil {
 		return nil
 	}
-	var cm *corev1.ConfigMap
+	var cm *kube.ConfigMap
 	if cur != nil {
 		cm = cur.DeepCopy()
 	} else {
-		cm = &corev1.ConfigMap{}
+		cm = &kube.ConfigMap{}
 		cm.Name, cm.Namespace = kube.ConfigMapName, kube.Namespace
 	}
 	if data != nil {

@@ -5,7 +5,6 @@ package kube
 import (
 	"context"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -17,6 +16,6 @@ const (
 
 // GetAWSAuth reads the live aws-auth ConfigMap. API errors (NotFound,
 // Forbidden...) are returned unchanged for the caller to translate.
-func GetAWSAuth(ctx context.Context, c ConfigMapsGetter) (*corev1.ConfigMap, error) {
+func GetAWSAuth(ctx context.Context, c ConfigMapsGetter) (*ConfigMap, error) {
 	return c.ConfigMaps(Namespace).Get(ctx, ConfigMapName, metav1.GetOptions{})
 }

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 )
@@ -77,12 +76,12 @@ const (
 // is reused, and a new one is written to a temporary file and renamed into
 // place, so a reader never sees half a file and two writers never fail on
 // each other. Errors are *BackupError.
-func SaveBackup(root, context string, cm *corev1.ConfigMap, now time.Time) (string, error) {
+func SaveBackup(root, context string, cm *ConfigMap, now time.Time) (string, error) {
 	dir := filepath.Join(root, safeName(context))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", &BackupError{Dir: dir, Err: err}
 	}
-	clean := &corev1.ConfigMap{
+	clean := &ConfigMap{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 		ObjectMeta: metav1.ObjectMeta{
 			Name: cm.Name, Namespace: cm.Namespace, Labels: cm.Labels, Annotations: cm.Annotations,

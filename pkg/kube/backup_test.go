@@ -11,12 +11,11 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-func testCM(rv, roles string) *corev1.ConfigMap {
-	return &corev1.ConfigMap{
+func testCM(rv, roles string) *ConfigMap {
+	return &ConfigMap{
 		ObjectMeta: metav1.ObjectMeta{Name: ConfigMapName, Namespace: Namespace, ResourceVersion: rv},
 		Data:       map[string]string{"mapRoles": roles},
 	}

@@ -1,7 +1,6 @@
 package kube
 
 import (
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
 )
@@ -30,7 +29,7 @@ func NewClients(cfg *rest.Config) (*Clients, error) {
 		return rest.RESTClientForConfigAndClient(c, hc)
 	}
 	c := &Clients{}
-	if c.core, err = client(corev1.SchemeGroupVersion, "/api"); err != nil {
+	if c.core, err = client(coreV1GV, "/api"); err != nil {
 		return nil, err
 	}
 	if c.authn, err = client(authenticationV1GV, "/apis"); err != nil {

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	corev1 "k8s.io/api/core/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 )
@@ -20,7 +19,7 @@ const MaxManifestSize = 2 << 20
 // ReadManifest reads the aws-auth ConfigMap from a manifest: a single
 // ConfigMap, a multi-document YAML stream (as kept in GitOps repositories),
 // or a v1 List. With several ConfigMaps it takes the one named aws-auth.
-func ReadManifest(r io.Reader) (*corev1.ConfigMap, error) {
+func ReadManifest(r io.Reader) (*ConfigMap, error) {
 	b, err := io.ReadAll(io.LimitReader(r, MaxManifestSize+1))
 	if err != nil {
 		return nil, err
@@ -34,7 +33,7 @@ func ReadManifest(r io.Reader) (*corev1.ConfigMap, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, errors.New("it is empty: pass a YAML or JSON ConfigMap manifest")
 	}
-	var found []*corev1.ConfigMap
+	var found []*ConfigMap
 	var kinds []string
 	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(b), 4096)
 	for doc := 1; ; doc++ {
@@ -71,13 +70,13 @@ func ReadManifest(r io.Reader) (*corev1.ConfigMap, error) {
 	return nil, errors.New("it has no Kubernetes object (no apiVersion/kind): pass a ConfigMap manifest ('kubectl get configmap aws-auth -n kube-system -o yaml')")
 }
 
-func configMapsIn(raw map[string]any) ([]*corev1.ConfigMap, []string, error) {
+func configMapsIn(raw map[string]any) ([]*ConfigMap, []string, error) {
 	kind, _ := raw["kind"].(string)
 	apiVersion, _ := raw["apiVersion"].(string)
 	switch {
 	case kind == "List" || strings.HasSuffix(kind, "List") && apiVersion == "v1":
 		items, _ := raw["items"].([]any)
-		var cms []*corev1.ConfigMap
+		var cms []*ConfigMap
 		var kinds []string
 		for i, it := range items {
 			m, ok := it.(map[string]any)
@@ -96,11 +95,11 @@ func configMapsIn(raw map[string]any) ([]*corev1.ConfigMap, []string, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		var cm corev1.ConfigMap
+		var cm ConfigMap
 		if err := yaml.UnmarshalStrict(js, &cm); err != nil {
 			return nil, nil, fmt.Errorf("ConfigMap %q is malformed: %v: every value under data must be a string (use a '|' block for mapRoles, mapUsers and mapAccounts)", nameOf(raw), err)
 		}
-		return []*corev1.ConfigMap{&cm}, nil, nil
+		return []*ConfigMap{&cm}, nil, nil
 	case kind == "":
 		return nil, []string{"an object without kind"}, nil
 	}

@@ -3,7 +3,6 @@ package kube
 import (
 	"sync"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -32,9 +31,9 @@ var theScheme = sync.OnceValue(func() *scheme {
 	s := runtime.NewScheme()
 	// Unversioned meta kinds (Status, options), as client-go's scheme has them.
 	metav1.AddToGroupVersion(s, schema.GroupVersion{Version: "v1"})
-	s.AddKnownTypes(corev1.SchemeGroupVersion, &corev1.ConfigMap{}, &corev1.ConfigMapList{})
+	s.AddKnownTypes(coreV1GV, &ConfigMap{}, &ConfigMapList{})
 	// Options, Status and WatchEvent in each group's version.
-	for _, gv := range []schema.GroupVersion{corev1.SchemeGroupVersion, authenticationV1GV, authorizationV1GV, rbacV1GV} {
+	for _, gv := range []schema.GroupVersion{coreV1GV, authenticationV1GV, authorizationV1GV, rbacV1GV} {
 		metav1.AddToGroupVersion(s, gv)
 	}
 	return &scheme{scheme: s, codecs: serializer.NewCodecFactory(s), params: runtime.NewParameterCodec(s)}

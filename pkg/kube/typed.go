@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 )
@@ -15,9 +14,9 @@ import (
 
 // ConfigMapInterface reads and writes ConfigMaps of one namespace.
 type ConfigMapInterface interface {
-	Get(ctx context.Context, name string, opts metav1.GetOptions) (*corev1.ConfigMap, error)
-	Create(ctx context.Context, cm *corev1.ConfigMap, opts metav1.CreateOptions) (*corev1.ConfigMap, error)
-	Update(ctx context.Context, cm *corev1.ConfigMap, opts metav1.UpdateOptions) (*corev1.ConfigMap, error)
+	Get(ctx context.Context, name string, opts metav1.GetOptions) (*ConfigMap, error)
+	Create(ctx context.Context, cm *ConfigMap, opts metav1.CreateOptions) (*ConfigMap, error)
+	Update(ctx context.Context, cm *ConfigMap, opts metav1.UpdateOptions) (*ConfigMap, error)
 }
 
 // ConfigMapsGetter gives the ConfigMaps of a namespace.
@@ -86,20 +85,20 @@ type configMaps struct {
 	ns string
 }
 
-func (m configMaps) Get(ctx context.Context, name string, opts metav1.GetOptions) (*corev1.ConfigMap, error) {
-	out := &corev1.ConfigMap{}
+func (m configMaps) Get(ctx context.Context, name string, opts metav1.GetOptions) (*ConfigMap, error) {
+	out := &ConfigMap{}
 	err := m.c.Get().Namespace(m.ns).Resource("configmaps").Name(name).VersionedParams(&opts, theScheme().params).Do(ctx).Into(out)
 	return out, err
 }
 
-func (m configMaps) Create(ctx context.Context, cm *corev1.ConfigMap, opts metav1.CreateOptions) (*corev1.ConfigMap, error) {
-	out := &corev1.ConfigMap{}
+func (m configMaps) Create(ctx context.Context, cm *ConfigMap, opts metav1.CreateOptions) (*ConfigMap, error) {
+	out := &ConfigMap{}
 	err := m.c.Post().Namespace(m.ns).Resource("configmaps").VersionedParams(&opts, theScheme().params).Body(cm).Do(ctx).Into(out)
 	return out, err
 }
 
-func (m configMaps) Update(ctx context.Context, cm *corev1.ConfigMap, opts metav1.UpdateOptions) (*corev1.ConfigMap, error) {
-	out := &corev1.ConfigMap{}
+func (m configMaps) Update(ctx context.Context, cm *ConfigMap, opts metav1.UpdateOptions) (*ConfigMap, error) {
+	out := &ConfigMap{}
 	err := m.c.Put().Namespace(m.ns).Resource("configmaps").Name(cm.Name).VersionedParams(&opts, theScheme().params).Body(cm).Do(ctx).Into(out)
 	return out, err
 }

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
@@ -37,7 +36,7 @@ const maxWait = 500 * time.Millisecond
 // aws-auth does not exist). It is called again, on a fresh read, after
 // every conflict, so it must derive everything from its argument. It
 // returns nil data when there is nothing to write.
-type Intent func(current *corev1.ConfigMap) (map[string]string, error)
+type Intent func(current *ConfigMap) (map[string]string, error)
 
 // TransientBackoff bounds the retries after a failure that may pass: a
 // 5xx or 429 answer that client-go did not already retry (it retries those
@@ -52,10 +51,10 @@ const verifyTimeout = 10 * time.Second
 // WriteResult says what Write did.
 type WriteResult struct {
 	// Before is the ConfigMap the final attempt started from (nil: created).
-	Before *corev1.ConfigMap
+	Before *ConfigMap
 	// After is the object the API server returned (or would store, in a
 	// server dry run). Nil when the intent had nothing to write.
-	After *corev1.ConfigMap
+	After *ConfigMap
 	// Attempts counts the writes tried (more than 1 after conflicts).
 	Attempts int
 	// Unanswered counts the writes whose answer was lost (a reset, a
@@ -173,14 +172,14 @@ func Write(ctx context.Context, c ConfigMapsGetter, intent Intent, dryRun bool) 
 
 // pendingWrite is a write whose answer was not a success.
 type pendingWrite struct {
-	before *corev1.ConfigMap // what it was computed from (nil: a create)
+	before *ConfigMap        // what it was computed from (nil: a create)
 	data   map[string]string // what it wrote
 	err    error
 }
 
 // landed reports whether live is the result of the pending write: its
 // data, in a version newer than the one the write started from.
-func (p *pendingWrite) landed(live *corev1.ConfigMap) bool {
+func (p *pendingWrite) landed(live *ConfigMap) bool {
 	if p == nil || live == nil || !maps.Equal(live.Data, p.data) {
 		return false
 	}
@@ -237,14 +236,14 @@ func IsTransient(err error) bool {
 	return errors.As(err, &urlErr) && (urlErr.Timeout() || utilnet.IsProbableEOF(err) || utilnet.IsConnectionReset(err) || utilnet.IsHTTP2ConnectionLost(err))
 }
 
-func put(ctx context.Context, c ConfigMapsGetter, cur *corev1.ConfigMap, data map[string]string, dryRun bool) (*corev1.ConfigMap, error) {
+func put(ctx context.Context, c ConfigMapsGetter, cur *ConfigMap, data map[string]string, dryRun bool) (*ConfigMap, error) {
 	var dry []string
 	if dryRun {
 		dry = []string{metav1.DryRunAll}
 	}
 	cms := c.ConfigMaps(Namespace)
 	if cur == nil {
-		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: ConfigMapName, Namespace: Namespace}, Data: data}
+		cm := &ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: ConfigMapName, Namespace: Namespace}, Data: data}
 		return cms.Create(ctx, cm, metav1.CreateOptions{DryRun: dry, FieldManager: FieldManager})
 	}
 	next := cur.DeepCopy()
@@ -261,7 +260,7 @@ var declarativeTools = []string{"terraform", "eksctl", "pulumi", "helm", "argocd
 // OtherManagers lists the declarative tools (Terraform, eksctl, Pulumi,
 // Helm, Argo CD, Flux...) that own aws-auth data keys according to
 // managedFields: their next apply may revert our change.
-func OtherManagers(cm *corev1.ConfigMap) []string {
+func OtherManagers(cm *ConfigMap) []string {
 	if cm == nil {
 		return nil
 	}
