@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Partitions are the AWS partitions the authenticator recognises
@@ -164,8 +165,8 @@ func ValidAccountID(s string) bool {
 
 // instanceIDPattern is the authenticator's test for {{EC2PrivateDNSName}}:
 // the session name must be an EC2 instance ID (server.go instanceIDPattern).
-var instanceIDPattern = regexp.MustCompile(`^i-(\w{8}|\w{17})$`)
+var instanceIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^i-(\w{8}|\w{17})$`) })
 
 // IsInstanceSession reports whether a role session name is an EC2 instance
 // ID, the only case where {{EC2PrivateDNSName}} renders.
-func IsInstanceSession(session string) bool { return instanceIDPattern.MatchString(session) }
+func IsInstanceSession(session string) bool { return instanceIDPattern().MatchString(session) }

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -203,8 +204,8 @@ func setSSO(dst **SSO, v *ynode) {
 }
 
 var (
-	ssoAccountPattern = regexp.MustCompile(`^[0-9]{12}$`)
-	permissionSetName = regexp.MustCompile(`^[\w+=,.@-]{1,32}$`)
+	ssoAccountPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{12}$`) })
+	permissionSetName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{1,32}$`) })
 )
 
 // validateRole mirrors config.RoleMapping.Validate.
@@ -215,10 +216,10 @@ func validateRole(m mapping) string {
 	case m.ARN != "" && m.SSO != nil:
 		return "both rolearn and sso"
 	case m.SSO != nil:
-		if !ssoAccountPattern.MatchString(m.SSO.AccountID) {
+		if !ssoAccountPattern().MatchString(m.SSO.AccountID) {
 			return fmt.Sprintf("sso accountID %q is not a 12-digit account ID", m.SSO.AccountID)
 		}
-		if !permissionSetName.MatchString(m.SSO.PermissionSetName) {
+		if !permissionSetName().MatchString(m.SSO.PermissionSetName) {
 			return fmt.Sprintf("sso permissionSetName %q is not a valid permission set name", m.SSO.PermissionSetName)
 		}
 		if m.SSO.Partition != "" && !slices.Contains(Partitions, m.SSO.Partition) {

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // What the authenticator drops, or reads differently than written, and the
@@ -241,7 +242,7 @@ func editDistance(a, b string) int {
 }
 
 // yamlLine finds the line number in a yaml.v2 error.
-var yamlLine = regexp.MustCompile(`line (\d+)`)
+var yamlLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`line (\d+)`) })
 
 // yamlError is the message of a YAML error that drops a whole key, and its
 // line (0 when the error names none).
@@ -249,7 +250,7 @@ func yamlError(err error) (string, int) {
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, "error converting YAML to JSON: ")
 	line := 0
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+	if m := yamlLine().FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 	}
 	return msg, line
@@ -272,7 +273,7 @@ func yamlHint(value string, line int) (string, int) {
 		switch l := lines[i]; {
 		case strings.Contains(l, "\t"):
 			return hintTab, at
-		case unquotedTemplate.MatchString(l):
+		case unquotedTemplate().MatchString(l):
 			return fmt.Sprintf("an unquoted {{...}} template on line %d is read as a YAML mapping: quote the value, e.g. username: \"{{SessionName}}\"", at), at
 		}
 	}
@@ -283,7 +284,7 @@ func yamlHint(value string, line int) (string, int) {
 }
 
 // unquotedTemplate finds a value that starts with an unquoted {{...}}.
-var unquotedTemplate = regexp.MustCompile(`:\s*\{\{`)
+var unquotedTemplate = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`:\s*\{\{`) })
 
 // jsonShapeError says why the converted value is not a list of items.
 func jsonShapeError(js []byte, err error) string {

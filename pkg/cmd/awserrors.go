@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/aws/smithy-go"
 )
@@ -32,7 +33,7 @@ func awsError(err error, profile string) error {
 	case code == "AccessDenied" && strings.Contains(msg, "AssumeRole"):
 		return fmt.Errorf("you may not assume that role (%s): the role's trust policy must allow your identity (or your account, with sts:AssumeRole allowed by your own policy), and no policy of yours may deny sts:AssumeRole on it", msg)
 	case code == "AccessDenied" || code == "AccessDeniedException":
-		if m := notAuthorizedRE.FindStringSubmatch(api.ErrorMessage()); m != nil {
+		if m := notAuthorizedRE().FindStringSubmatch(api.ErrorMessage()); m != nil {
 			how := "allow it in an IAM policy of " + m[1]
 			if strings.Contains(m[4], "explicit deny") {
 				how = "an explicit Deny in a policy of " + m[1] + " refuses it: remove that Deny"
@@ -51,4 +52,6 @@ func awsError(err error, profile string) error {
 // followed by nothing, "because no identity-based policy allows ..." or
 // "with an explicit deny in ...".
 // IAM writes some resources as "role NAME".
-var notAuthorizedRE = regexp.MustCompile(`User: (\S+) is not authorized to perform: (\S+) on resource: (.+?)( because .*| with an explicit deny.*)?$`)
+var notAuthorizedRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`User: (\S+) is not authorized to perform: (\S+) on resource: (.+?)( because .*| with an explicit deny.*)?$`)
+})

@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -66,7 +67,9 @@ func (c *eksCluster) AccessEntries() bool { return c.AuthenticationMode != modeC
 // AWSAuth reports whether the cluster honours aws-auth.
 func (c *eksCluster) AWSAuth() bool { return c.AuthenticationMode != modeAPI }
 
-var eksEndpointRegion = regexp.MustCompile(`\.([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+)\.eks\.amazonaws\.com`)
+var eksEndpointRegion = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\.([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+)\.eks\.amazonaws\.com`)
+})
 
 // locate works out the cluster name, region and identity. useKubeconfig
 // says whether the kubeconfig may be read (not with -f, unless flags name
@@ -108,7 +111,7 @@ func (t *clusterTarget) fromKubeconfig(loc *clusterLocation) string {
 	}
 	if loc.Region == "" {
 		if c, ok := raw.Clusters[clusterName]; ok {
-			if m := eksEndpointRegion.FindStringSubmatch(c.Server); m != nil {
+			if m := eksEndpointRegion().FindStringSubmatch(c.Server); m != nil {
 				loc.Region = m[1]
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	yamlv3 "go.yaml.in/yaml/v3"
@@ -171,15 +172,15 @@ func usableTemplate(it *yamlv3.Node) bool {
 }
 
 var (
-	plainSafe    = regexp.MustCompile(`^[A-Za-z0-9_./][A-Za-z0-9_./@+=:-]*$`)
-	numberLike   = regexp.MustCompile(`^[-+.]?[0-9][0-9_:.,eExXoObB+-]*$`)
+	plainSafe    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_./][A-Za-z0-9_./@+=:-]*$`) })
+	numberLike   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[-+.]?[0-9][0-9_:.,eExXoObB+-]*$`) })
 	specialPlain = map[string]bool{"y": true, "yes": true, "n": true, "no": true, "true": true, "false": true, "on": true, "off": true, "null": true, "~": true, ".inf": true, ".nan": true}
 )
 
 // canPlain reports whether a value can be written unquoted and read back as
 // the same string by every YAML parser involved (YAML 1.1 and 1.2).
 func canPlain(s string) bool {
-	return plainSafe.MatchString(s) && !strings.HasSuffix(s, ":") && !numberLike.MatchString(s) && !specialPlain[strings.ToLower(s)]
+	return plainSafe().MatchString(s) && !strings.HasSuffix(s, ":") && !numberLike().MatchString(s) && !specialPlain[strings.ToLower(s)]
 }
 
 // scalar writes a value in the preferred quoting. Values a plain scalar
