@@ -7,7 +7,10 @@ import (
 )
 
 // coreV1GV is the core group's version, where ConfigMap is.
-var coreV1GV = schema.GroupVersion{Version: "v1"}
+var (
+	coreV1GV      = schema.GroupVersion{Version: "v1"}
+	configMapType = metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}
+)
 
 // ConfigMap is core/v1 ConfigMap, field for field and tag for tag
 // (TestConfigMapIsCoreV1 holds it to k8s.io/api's): the one kind the plugin
@@ -19,13 +22,6 @@ type ConfigMap struct {
 	Immutable         *bool             `json:"immutable,omitempty"`
 	Data              map[string]string `json:"data,omitempty"`
 	BinaryData        map[string][]byte `json:"binaryData,omitempty"`
-}
-
-// ConfigMapList is core/v1 ConfigMapList.
-type ConfigMapList struct {
-	metav1.TypeMeta `json:",inline"`
-	metav1.ListMeta `json:"metadata,omitempty"`
-	Items           []ConfigMap `json:"items"`
 }
 
 // DeepCopy copies cm and everything it points to.
@@ -56,19 +52,3 @@ func (cm *ConfigMap) DeepCopy() *ConfigMap {
 
 // DeepCopyObject makes ConfigMap a runtime.Object.
 func (cm *ConfigMap) DeepCopyObject() runtime.Object { return cm.DeepCopy() }
-
-// DeepCopyObject makes ConfigMapList a runtime.Object.
-func (l *ConfigMapList) DeepCopyObject() runtime.Object {
-	if l == nil {
-		return nil
-	}
-	out := &ConfigMapList{TypeMeta: l.TypeMeta}
-	l.ListMeta.DeepCopyInto(&out.ListMeta)
-	if l.Items != nil {
-		out.Items = make([]ConfigMap, len(l.Items))
-		for i := range l.Items {
-			out.Items[i] = *l.Items[i].DeepCopy()
-		}
-	}
-	return out
-}

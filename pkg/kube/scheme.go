@@ -9,11 +9,12 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 )
 
-// scheme knows only the kinds the plugin sends and reads whole: the aws-auth
-// ConfigMap, with meta's Status and options in core/v1 and in the groups of
-// the reviews and bindings (wire.go: those travel as plain JSON). client-go's kubernetes/scheme
-// registers every API group at start (and links them all in); the typed
-// clientsets import it. It is built on the first client, not at init.
+// scheme knows only meta's kinds (Status, the options) in core/v1 and in the
+// groups of the reviews and bindings: the objects themselves travel as plain
+// JSON (configmap.go, wire.go, typed.go's send). client-go's
+// kubernetes/scheme registers every API group at start (and links them all
+// in); the typed clientsets import it. It is built on the first client, not
+// at init.
 type scheme struct {
 	scheme *runtime.Scheme
 	codecs serializer.CodecFactory
@@ -31,7 +32,6 @@ var theScheme = sync.OnceValue(func() *scheme {
 	s := runtime.NewScheme()
 	// Unversioned meta kinds (Status, options), as client-go's scheme has them.
 	metav1.AddToGroupVersion(s, schema.GroupVersion{Version: "v1"})
-	s.AddKnownTypes(coreV1GV, &ConfigMap{}, &ConfigMapList{})
 	// Options, Status and WatchEvent in each group's version.
 	for _, gv := range []schema.GroupVersion{coreV1GV, authenticationV1GV, authorizationV1GV, rbacV1GV} {
 		metav1.AddToGroupVersion(s, gv)

@@ -87,20 +87,21 @@ type configMaps struct {
 
 func (m configMaps) Get(ctx context.Context, name string, opts metav1.GetOptions) (*ConfigMap, error) {
 	out := &ConfigMap{}
-	err := m.c.Get().Namespace(m.ns).Resource("configmaps").Name(name).VersionedParams(&opts, theScheme().params).Do(ctx).Into(out)
-	return out, err
+	return out, send(ctx, m.c.Get().Namespace(m.ns).Resource("configmaps").Name(name).VersionedParams(&opts, theScheme().params), nil, out)
 }
 
 func (m configMaps) Create(ctx context.Context, cm *ConfigMap, opts metav1.CreateOptions) (*ConfigMap, error) {
 	out := &ConfigMap{}
-	err := m.c.Post().Namespace(m.ns).Resource("configmaps").VersionedParams(&opts, theScheme().params).Body(cm).Do(ctx).Into(out)
-	return out, err
+	in := *cm
+	in.TypeMeta = configMapType
+	return out, send(ctx, m.c.Post().Namespace(m.ns).Resource("configmaps").VersionedParams(&opts, theScheme().params), &in, out)
 }
 
 func (m configMaps) Update(ctx context.Context, cm *ConfigMap, opts metav1.UpdateOptions) (*ConfigMap, error) {
 	out := &ConfigMap{}
-	err := m.c.Put().Namespace(m.ns).Resource("configmaps").Name(cm.Name).VersionedParams(&opts, theScheme().params).Body(cm).Do(ctx).Into(out)
-	return out, err
+	in := *cm
+	in.TypeMeta = configMapType
+	return out, send(ctx, m.c.Put().Namespace(m.ns).Resource("configmaps").Name(cm.Name).VersionedParams(&opts, theScheme().params), &in, out)
 }
 
 type authenticationV1 struct{ c rest.Interface }
@@ -142,28 +143,34 @@ func (g subjectAccessReviews) Create(ctx context.Context, r *SubjectAccessReview
 	return out, create(ctx, g.c, "subjectaccessreviews", &opts, &in, out)
 }
 
-// create posts a cluster-scoped review and reads the answer into out.
-// The objects are JSON on the wire (wire.go), not types of the scheme.
-func create(ctx context.Context, c rest.Interface, resource string, opts *metav1.CreateOptions, in, out any) error {
-	body, err := json.Marshal(in)
-	if err != nil {
-		return err
+// send sends req, with in as its JSON body unless in is nil, and reads the
+// answer into out. Objects travel as plain JSON (wire.go, configmap.go):
+// one decode, where the scheme's decoder reads each answer twice (once for
+// its kind, once for the object).
+func send(ctx context.Context, req *rest.Request, in, out any) error {
+	if in != nil {
+		body, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		req = req.Body(body)
 	}
-	raw, err := c.Post().Resource(resource).VersionedParams(opts, theScheme().params).Body(body).Do(ctx).Raw()
+	raw, err := req.Do(ctx).Raw()
 	if err != nil {
 		return err
 	}
 	return json.Unmarshal(raw, out)
 }
 
+// create posts a cluster-scoped review and reads the answer into out.
+func create(ctx context.Context, c rest.Interface, resource string, opts *metav1.CreateOptions, in, out any) error {
+	return send(ctx, c.Post().Resource(resource).VersionedParams(opts, theScheme().params), in, out)
+}
+
 // list reads a list of resource (in ns, or in every namespace when ns is
 // "") into out.
 func list(ctx context.Context, c rest.Interface, ns, resource string, opts *metav1.ListOptions, out any) error {
-	raw, err := c.Get().Namespace(ns).Resource(resource).VersionedParams(opts, theScheme().params).Do(ctx).Raw()
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(raw, out)
+	return send(ctx, c.Get().Namespace(ns).Resource(resource).VersionedParams(opts, theScheme().params), nil, out)
 }
 
 type rbacV1 struct{ c rest.Interface }
