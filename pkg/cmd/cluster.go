@@ -150,9 +150,25 @@ func (t *clusterTarget) fromKubeconfig(loc *clusterLocation) string {
 // plugin's identity. It returns nil and the reason when no cluster is
 // named, and an error when AWS could not answer.
 func (t *clusterTarget) describe(ctx context.Context, useKubeconfig bool) (*eksCluster, string, error) {
+	cl, _, why, err := t.describeListing(ctx, useKubeconfig, false)
+	return cl, why, err
+}
+
+// clusterEntries are a cluster's access entries, or why they were not read.
+type clusterEntries struct {
+	entries []accessentry.Entry
+	err     error
+}
+
+// describeListing is describe that, when withEntries is set, also lists the
+// cluster's access entries beside DescribeCluster rather than after it: one
+// round trip instead of two. The list is nil unless the cluster's mode
+// lets access entries apply (the speculative answer is dropped in
+// CONFIG_MAP mode, and when DescribeCluster failed).
+func (t *clusterTarget) describeListing(ctx context.Context, useKubeconfig, withEntries bool) (*eksCluster, *clusterEntries, string, error) {
 	loc, why := t.locate(useKubeconfig)
 	if why != "" {
-		return nil, why, nil
+		return nil, nil, why, nil
 	}
 	newClients := t.NewClients
 	if newClients == nil {
@@ -161,14 +177,27 @@ func (t *clusterTarget) describe(ctx context.Context, useKubeconfig bool) (*eksC
 	opts := awsapi.ConfigOptions{Profile: loc.Profile, Region: loc.Region, RoleARN: loc.RoleARN}
 	api, iamc, err := newClients(ctx, opts)
 	if err != nil {
-		return nil, "", awsError(err, loc.Profile)
+		return nil, nil, "", awsError(err, loc.Profile)
+	}
+	var listed chan clusterEntries
+	if withEntries {
+		listed = make(chan clusterEntries, 1)
+		go func() {
+			entries, err := awsapi.ListEntries(ctx, api, loc.Name)
+			listed <- clusterEntries{entries, err}
+		}()
 	}
 	cl, err := awsapi.DescribeCluster(ctx, api, loc.Name)
 	if err != nil {
-		return nil, "", t.eksError(err, loc, "describing")
+		return nil, nil, "", t.eksError(err, loc, "describing")
 	}
 	cl.Region = loc.Region
-	return &eksCluster{Cluster: cl, Profile: loc.Profile, API: api, IAM: iamc}, "", nil
+	c := &eksCluster{Cluster: cl, Profile: loc.Profile, API: api, IAM: iamc}
+	if !withEntries || !c.AccessEntries() {
+		return c, nil, "", nil
+	}
+	e := <-listed
+	return c, &e, "", nil
 }
 
 func (t *clusterTarget) eksError(err error, loc clusterLocation, verb string) error {

@@ -13,7 +13,6 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/eksaccess/kubectl-eksaccess/pkg/accessentry"
-	"github.com/eksaccess/kubectl-eksaccess/pkg/awsapi"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/kube"
 	"github.com/eksaccess/kubectl-eksaccess/pkg/output"
@@ -129,10 +128,24 @@ func (o *ListOptions) Run(ctx context.Context) error {
 
 // read reads aws-auth from src (and the access entries of the EKS cluster
 // of target, when it is known) and picks the rows to show. Notices and
-// warnings go to errOut.
+// warnings go to errOut. aws-auth, DescribeCluster and the access entries
+// are read at once: none needs another's answer.
 func (o *ListOptions) read(ctx context.Context, src *awsAuthSource, target *clusterTarget, errOut io.Writer) (*listView, error) {
-	cl, why, clErr := target.describe(ctx, src.Filename == "" || target.ClusterName != "")
-	data, where, found, err := src.loadOptional(ctx)
+	type loaded struct {
+		data  map[string]string
+		where string
+		found bool
+		err   error
+	}
+	awsAuth := make(chan loaded, 1)
+	go func() {
+		var l loaded
+		l.data, l.where, l.found, l.err = src.loadOptional(ctx)
+		awsAuth <- l
+	}()
+	cl, listed, why, clErr := target.describeListing(ctx, src.Filename == "" || target.ClusterName != "", true)
+	l := <-awsAuth
+	data, where, found, err := l.data, l.where, l.found, l.err
 	if err != nil {
 		return nil, err
 	}
@@ -146,8 +159,8 @@ func (o *ListOptions) read(ctx context.Context, src *awsAuthSource, target *clus
 		fmt.Fprintf(errOut, "Notice: access entries not read: %s.\n", why)
 	}
 	var entries []accessentry.Entry
-	if cl != nil && cl.AccessEntries() {
-		if entries, err = awsapi.ListEntries(ctx, cl.API, cl.Name); err != nil {
+	if listed != nil {
+		if entries, err = listed.entries, listed.err; err != nil {
 			fmt.Fprintf(errOut, "Warning: access entries of cluster %s not read: %v\n", cl.Name, target.eksError(err, clusterLocation{Name: cl.Name, Region: cl.Region, Profile: cl.Profile}, "listing the access entries of"))
 			cl = nil
 		}
