@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -304,7 +305,8 @@ func (o *ListOptions) combined(m *awsauth.Map, where string, cl *eksCluster, ent
 	base := output.NewMappingList(where, m, rows)
 	base.Identity = identity
 	list := output.NewAccessList(base, output.ClusterInfo{Name: cl.Name, Region: cl.Region, AuthenticationMode: cl.AuthenticationMode, AccessEntriesRead: cl.AccessEntries()})
-	byKey := map[string]int{}
+	list.Items = slices.Grow(list.Items, len(entries))
+	byKey := make(map[string]int, len(entries))
 	for _, e := range entries {
 		byKey[accessentry.PrincipalKey(e.PrincipalARN)] = len(list.Items)
 		kind := "user"

@@ -51,7 +51,7 @@ type AccessList struct {
 
 // NewAccessList starts the combined list from the aws-auth one.
 func NewAccessList(l *MappingList, c ClusterInfo) *AccessList {
-	return &AccessList{TypeMeta: l.TypeMeta, Source: l.Source, Keys: l.Keys, Cluster: c, Identity: l.Identity, Items: []Access{}}
+	return &AccessList{TypeMeta: l.TypeMeta, Source: l.Source, Keys: l.Keys, Cluster: c, Identity: l.Identity, Items: make([]Access, 0, len(l.Items))}
 }
 
 func (o *AccessList) DeepCopyObject() runtime.Object { return deepCopy(o, &AccessList{}) }

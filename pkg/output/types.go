@@ -115,7 +115,7 @@ func deepCopy[T runtime.Object](in, out T) runtime.Object {
 
 // NewMappingList builds the `list` object from a parsed aws-auth.
 func NewMappingList(source string, m *awsauth.Map, entries []*awsauth.Entry) *MappingList {
-	l := &MappingList{TypeMeta: typeMeta("MappingList"), Source: source, Items: []Mapping{}}
+	l := &MappingList{TypeMeta: typeMeta("MappingList"), Source: source, Items: make([]Mapping, 0, len(entries))}
 	for _, k := range m.Keys {
 		l.Keys = append(l.Keys, KeyState{Key: k.Key, Present: k.Present, Error: k.Err, Line: k.ErrLine})
 	}
