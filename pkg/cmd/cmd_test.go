@@ -157,6 +157,8 @@ func TestBadInput(t *testing.T) {
 		{"empty", write("empty.yaml", nil), "", "it is empty"},
 		{"no kind", write("plain.yaml", []byte("mapRoles: |\n  - rolearn: x\n")), "", "pass the aws-auth ConfigMap manifest"},
 		{"data not strings", write("nonstring.yaml", []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\ndata:\n  mapRoles:\n    - rolearn: x\n")), "", "must be a string"},
+		{"unknown configmap field", write("unknownfield.yaml", []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\nmapRoles: |\n  - rolearn: x\n")), "", `unknown field "mapRoles": indent mapRoles under data:`},
+		{"configmap with a status", write("status.yaml", []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\nstatus: {}\ndata:\n  mapRoles: \"\"\n")), "", `unknown field "status": remove it: a ConfigMap has`},
 		{"other configmaps only", write("others.yaml", []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n")), "", "none is named aws-auth"},
 		{"missing file", filepath.Join(dir, "nope.yaml"), "", "no such file"},
 		{"stdin junk", "-", "\x00\x01\x02", "stdin: it is not text"},

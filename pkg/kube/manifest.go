@@ -2,14 +2,17 @@ package kube
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"sigs.k8s.io/yaml"
+
+	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
 )
 
 // MaxManifestSize is the largest file read with -f: a ConfigMap holds at
@@ -91,13 +94,24 @@ func configMapsIn(raw map[string]any) ([]*ConfigMap, []string, error) {
 		}
 		return cms, kinds, nil
 	case kind == "ConfigMap" && apiVersion == "v1":
-		js, err := yaml.Marshal(raw)
+		// raw came from one YAML (or JSON) parse; from here it is JSON,
+		// decoded as strictly as the API server would.
+		js, err := json.Marshal(raw)
 		if err != nil {
 			return nil, nil, err
 		}
 		var cm ConfigMap
-		if err := yaml.UnmarshalStrict(js, &cm); err != nil {
-			return nil, nil, fmt.Errorf("ConfigMap %q is malformed: %v: every value under data must be a string (use a '|' block for mapRoles, mapUsers and mapAccounts)", nameOf(raw), err)
+		dec := json.NewDecoder(bytes.NewReader(js))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&cm); err != nil {
+			fix := "every value under data must be a string (use a '|' block for mapRoles, mapUsers and mapAccounts)"
+			if _, field, ok := strings.Cut(err.Error(), "unknown field "); ok {
+				fix = "remove it: a ConfigMap has apiVersion, kind, metadata, immutable, data and binaryData"
+				if f := strings.Trim(field, `"`); slices.Contains(awsauth.DataKeys, f) {
+					fix = fmt.Sprintf("indent %s under data:", f)
+				}
+			}
+			return nil, nil, fmt.Errorf("ConfigMap %q is malformed: %v: %s", nameOf(raw), err, fix)
 		}
 		return []*ConfigMap{&cm}, nil, nil
 	case kind == "":
