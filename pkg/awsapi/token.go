@@ -1,4 +1,4 @@
-// Package eks talks to AWS the way EKS and its authenticator do: it makes
+// Package awsapi talks to AWS the way EKS and its authenticator do: it makes
 // and decodes `k8s-aws-v1.` tokens (presigned STS GetCallerIdentity URLs),
 // and holds the small interfaces to STS and EKS the commands use.
 package awsapi
@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -51,6 +53,7 @@ func NewToken(ctx context.Context, client *sts.Client, clusterName string, now t
 	}
 	presigner := sts.NewPresignClient(client)
 	req, err := presigner.PresignGetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}, func(po *sts.PresignOptions) {
+		po.Presigner = signAt{v4.NewSigner(), now}
 		po.ClientOptions = append(po.ClientOptions, func(o *sts.Options) {
 			o.APIOptions = append(o.APIOptions,
 				smithyhttp.SetHeaderValue(ClusterIDHeader, clusterName),
@@ -64,6 +67,18 @@ func NewToken(ctx context.Context, client *sts.Client, clusterName string, now t
 		Value:      TokenPrefix + base64.RawURLEncoding.EncodeToString([]byte(botocoreOrder(req.URL))),
 		Expiration: now.Add(TokenLifetime - time.Minute),
 	}, nil
+}
+
+// signAt presigns at the caller's clock rather than the SDK's: the token's
+// X-Amz-Date and its expiration come from the same instant, and a test can
+// make the token `aws eks get-token` made in another second.
+type signAt struct {
+	signer *v4.Signer
+	at     time.Time
+}
+
+func (s signAt) PresignHTTP(ctx context.Context, creds aws.Credentials, r *http.Request, payloadHash, service, region string, _ time.Time, optFns ...func(*v4.SignerOptions)) (string, http.Header, error) {
+	return s.signer.PresignHTTP(ctx, creds, r, payloadHash, service, region, s.at, optFns...)
 }
 
 // presignOrder is the order of the query parameters in botocore's presigned

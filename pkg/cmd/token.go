@@ -55,10 +55,14 @@ Without a region, the token is signed for the global STS endpoint
 	return cmd
 }
 
+// tokenClock is the clock tokens are signed at; a test stops it at the
+// second another token was signed in.
+var tokenClock = time.Now
+
 // Complete fills the clock, unless a test set one.
 func (o *TokenOptions) Complete(_ *genericclioptions.ConfigFlags, _ *cobra.Command, _ []string) error {
 	if o.Now == nil {
-		o.Now = time.Now
+		o.Now = tokenClock
 	}
 	return nil
 }
