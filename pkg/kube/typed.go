@@ -182,8 +182,7 @@ func (g rbacV1) RoleBindings(ns string) RoleBindingInterface { return roleBindin
 type clusterRoleBindings struct{ c rest.Interface }
 
 func (g clusterRoleBindings) List(ctx context.Context, opts metav1.ListOptions) (*ClusterRoleBindingList, error) {
-	out := &ClusterRoleBindingList{}
-	return out, list(ctx, g.c, "", "clusterrolebindings", &opts, out)
+	return listBindings(ctx, g.c, "", "clusterrolebindings", &opts)
 }
 
 type roleBindings struct {
@@ -192,6 +191,10 @@ type roleBindings struct {
 }
 
 func (g roleBindings) List(ctx context.Context, opts metav1.ListOptions) (*RoleBindingList, error) {
+	return listBindings(ctx, g.c, g.ns, "rolebindings", &opts)
+}
+
+func listBindings(ctx context.Context, c rest.Interface, ns, resource string, opts *metav1.ListOptions) (*RoleBindingList, error) {
 	out := &RoleBindingList{}
-	return out, list(ctx, g.c, g.ns, "rolebindings", &opts, out)
+	return out, list(ctx, c, ns, resource, opts, out)
 }

@@ -85,18 +85,6 @@ type SubjectAccessReviewStatus struct {
 	Reason  string `json:"reason,omitempty"`
 }
 
-// ClusterRoleBindingList is rbac.authorization.k8s.io/v1 ClusterRoleBindingList.
-type ClusterRoleBindingList struct {
-	Items []ClusterRoleBinding `json:"items"`
-}
-
-// ClusterRoleBinding is the part of a ClusterRoleBinding the plugin reads.
-type ClusterRoleBinding struct {
-	metav1.ObjectMeta `json:"metadata,omitempty"`
-	Subjects          []Subject `json:"subjects,omitempty"`
-	RoleRef           RoleRef   `json:"roleRef"`
-}
-
 // RoleBindingList is rbac.authorization.k8s.io/v1 RoleBindingList.
 type RoleBindingList struct {
 	Items []RoleBinding `json:"items"`
@@ -108,6 +96,12 @@ type RoleBinding struct {
 	Subjects          []Subject `json:"subjects,omitempty"`
 	RoleRef           RoleRef   `json:"roleRef"`
 }
+
+// A ClusterRoleBinding has the fields of a RoleBinding the plugin reads.
+type (
+	ClusterRoleBindingList = RoleBindingList
+	ClusterRoleBinding     = RoleBinding
+)
 
 // Subject is a user, group or service account a binding names.
 type Subject struct {
