@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"k8s.io/client-go/rest"
+
+	"github.com/eksaccess/kubectl-eksaccess/test/sandbox/fakeaws"
 )
 
 // latencyProxy stands in front of kube-apiserver when the sandbox has a
@@ -36,11 +38,12 @@ type latencyProxy struct {
 	URL     string
 	srv     *http.Server
 	latency time.Duration
+	observe func(fakeaws.Call)
 	anon    *httputil.ReverseProxy
 	cert    *httputil.ReverseProxy
 }
 
-func startLatencyProxy(upstream string, admin *rest.Config, certDir string, latency time.Duration) (*latencyProxy, error) {
+func startLatencyProxy(upstream string, admin *rest.Config, certDir string, latency time.Duration, observe func(fakeaws.Call)) (*latencyProxy, error) {
 	target, err := url.Parse(upstream)
 	if err != nil {
 		return nil, err
@@ -79,7 +82,7 @@ func startLatencyProxy(upstream string, admin *rest.Config, certDir string, late
 			ErrorLog:      log.New(io.Discard, "", 0),
 		}
 	}
-	p := &latencyProxy{latency: latency, anon: proxy(transport(nil)), cert: proxy(transport([]tls.Certificate{adminCert}))}
+	p := &latencyProxy{latency: latency, observe: observe, anon: proxy(transport(nil)), cert: proxy(transport([]tls.Certificate{adminCert}))}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -97,6 +100,20 @@ func startLatencyProxy(upstream string, admin *rest.Config, certDir string, late
 }
 
 func (p *latencyProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p.observe == nil {
+		p.serve(w, r)
+		return
+	}
+	c := fakeaws.Call{Service: "kube", What: r.Method + " " + r.URL.Path, Agent: fakeaws.Agent(r), Arrived: time.Now()}
+	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+		c.What += " (client certificate)"
+	}
+	p.serve(w, r)
+	c.Answered = time.Now()
+	p.observe(c)
+}
+
+func (p *latencyProxy) serve(w http.ResponseWriter, r *http.Request) {
 	t := time.NewTimer(p.latency)
 	defer t.Stop()
 	select {

@@ -106,6 +106,9 @@ type Options struct {
 	// of kube-apiserver that the kubeconfig and the EKS endpoint point at,
 	// to every Kubernetes request.
 	Latency time.Duration
+	// Observe, when set, is told of every AWS request and, with a
+	// latency, of every Kubernetes request through the proxy.
+	Observe func(fakeaws.Call)
 }
 
 // Sandbox is a running sandbox.
@@ -175,7 +178,7 @@ func Start(ctx context.Context, opts Options) (_ *Sandbox, err error) {
 	if s.State, err = fakeaws.NewState(opts.Seed); err != nil {
 		return nil, err
 	}
-	if s.AWS, err = fakeaws.Start(s.State, ca, fakeaws.Options{Latency: opts.Latency, Log: logger}); err != nil {
+	if s.AWS, err = fakeaws.Start(s.State, ca, fakeaws.Options{Latency: opts.Latency, Log: logger, Observe: opts.Observe}); err != nil {
 		return nil, err
 	}
 	stsURL, _ := url.Parse(s.AWS.STSURL)
@@ -223,7 +226,7 @@ func Start(ctx context.Context, opts Options) (_ *Sandbox, err error) {
 		s.Server = "https://" + s.Server
 	}
 	if opts.Latency > 0 {
-		if s.proxy, err = startLatencyProxy(s.Server, s.Admin, api.CertDir, opts.Latency); err != nil {
+		if s.proxy, err = startLatencyProxy(s.Server, s.Admin, api.CertDir, opts.Latency, opts.Observe); err != nil {
 			return nil, err
 		}
 		s.Server = s.proxy.URL

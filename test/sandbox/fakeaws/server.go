@@ -17,6 +17,8 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -90,6 +92,28 @@ type Options struct {
 	Latency time.Duration
 	// Log receives one line per refused request (never a secret).
 	Log *log.Logger
+	// Observe, when set, is told of every request once it is answered
+	// (the benchmark's timeline); it may be called concurrently.
+	Observe func(Call)
+}
+
+// Call is one request as a sandbox server saw it: when it arrived (after
+// the TLS handshake and the headers) and when its answer was written.
+type Call struct {
+	// Service is sts, eks, iam or kube.
+	Service string
+	// What is the STS or IAM action, or the method and path.
+	What string
+	// Agent is the first word of the User-Agent (who asked).
+	Agent             string
+	Arrived, Answered time.Time
+}
+
+// Agent is the first word of a User-Agent: "aws-sdk-go-v2/1.36.3",
+// "Go-http-client/2.0", "kubectl-eksaccess/v0.0.0"...
+func Agent(r *http.Request) string {
+	a, _, _ := strings.Cut(r.UserAgent(), " ")
+	return a
 }
 
 // Servers are the running STS, EKS and IAM endpoints.
@@ -108,14 +132,15 @@ func Start(state *State, ca *CA, opts Options) (*Servers, error) {
 	}
 	s := &Servers{State: state, CA: ca, opts: opts}
 	for _, svc := range []struct {
-		url *string
-		h   http.Handler
+		name string
+		url  *string
+		h    http.Handler
 	}{
-		{&s.STSURL, http.HandlerFunc(s.serveSTS)},
-		{&s.EKSURL, http.HandlerFunc(s.serveEKS)},
-		{&s.IAMURL, http.HandlerFunc(s.serveIAM)},
+		{"sts", &s.STSURL, http.HandlerFunc(s.serveSTS)},
+		{"eks", &s.EKSURL, http.HandlerFunc(s.serveEKS)},
+		{"iam", &s.IAMURL, http.HandlerFunc(s.serveIAM)},
 	} {
-		u, err := s.serve(s.withLatency(svc.h))
+		u, err := s.serve(s.observe(svc.name, s.withLatency(svc.h)))
 		if err != nil {
 			_ = s.Close(context.Background())
 			return nil, err
@@ -139,6 +164,30 @@ func (s *Servers) serve(h http.Handler) (string, error) {
 // ServeTLS serves h on a new loopback port with the sandbox certificate
 // (the webhooks use it) and returns its URL; Close stops it too.
 func (s *Servers) ServeTLS(h http.Handler) (string, error) { return s.serve(h) }
+
+// observe tells Options.Observe of each request to service.
+func (s *Servers) observe(service string, h http.Handler) http.Handler {
+	if s.opts.Observe == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := Call{Service: service, What: r.Method + " " + r.URL.Path, Agent: Agent(r), Arrived: time.Now()}
+		if service != "eks" {
+			// The action of the query protocol: in the URL of a presigned
+			// GET, or in the form body of a POST (readBody puts it back).
+			params := r.URL.Query()
+			if body, err := readBody(r); err == nil && r.Method == http.MethodPost {
+				if form, err := url.ParseQuery(string(body)); err == nil {
+					params = form
+				}
+			}
+			c.What = params.Get("Action")
+		}
+		h.ServeHTTP(w, r)
+		c.Answered = time.Now()
+		s.opts.Observe(c)
+	})
+}
 
 func (s *Servers) withLatency(h http.Handler) http.Handler {
 	if s.opts.Latency <= 0 {
