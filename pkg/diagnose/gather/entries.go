@@ -17,8 +17,9 @@ import (
 )
 
 // accessEntries describes the access entries, among the listed ones, that
-// may be the principal's; snap holds the subject, mode and cluster.
-func (g *run) accessEntries(ctx context.Context, snap diagnose.Snapshot, arns []string, listErr error) *diagnose.AccessEntries {
+// may be the principal's; snap holds the subject, mode and cluster. Its
+// steps go to p.
+func (g *run) accessEntries(ctx context.Context, p *progress, snap diagnose.Snapshot, arns []string, listErr error) *diagnose.AccessEntries {
 	ae := &diagnose.AccessEntries{}
 	switch {
 	case snap.Cluster == nil || !snap.Cluster.Ran || snap.Cluster.Err != "":
@@ -31,13 +32,13 @@ func (g *run) accessEntries(ctx context.Context, snap diagnose.Snapshot, arns []
 		ae.Skipped = "the principal is unknown"
 		return ae
 	}
-	p, err := awsauth.Canonicalize(snap.Subject)
+	who, err := awsauth.Canonicalize(snap.Subject)
 	if err != nil {
 		ae.Skipped = err.Error()
 		return ae
 	}
 	ae.Ran = true
-	mine := mayBe(p, arns)
+	mine := mayBe(who, arns)
 	// When each principal was created (IAM), read beside the entries: an
 	// entry older than its principal is stale (EKSA211).
 	var created []time.Time
@@ -45,7 +46,7 @@ func (g *run) accessEntries(ctx context.Context, snap diagnose.Snapshot, arns []
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		created = g.principalsCreated(ctx, mine)
+		created = g.principalsCreated(ctx, p, mine)
 	}()
 	entries, err := []accessentry.Entry(nil), listErr
 	if err == nil {
@@ -54,7 +55,7 @@ func (g *run) accessEntries(ctx context.Context, snap diagnose.Snapshot, arns []
 	wg.Wait()
 	if err != nil {
 		ae.Err = g.awsError(err)
-		g.p.warn("access entries: %s", ae.Err)
+		p.warn("access entries: %s", ae.Err)
 		return ae
 	}
 	for _, e := range entries {
@@ -65,11 +66,31 @@ func (g *run) accessEntries(ctx context.Context, snap diagnose.Snapshot, arns []
 		ae.Entries = append(ae.Entries, d)
 	}
 	if len(entries) == 0 {
-		g.p.warn("access entries: none for %s", p.Canonical)
+		p.warn("access entries: none for %s", who.Canonical)
 	} else {
-		g.p.ok("access entries: %d for %s", len(entries), p.Canonical)
+		p.ok("access entries: %d for %s", len(entries), who.Canonical)
 	}
 	return ae
+}
+
+// heldEntries are access entries described before it was known whose
+// they must be, with their steps held until they are used.
+type heldEntries struct {
+	entries *diagnose.AccessEntries
+	p       *progress
+}
+
+// guessesPrincipal reports whether the principal of the token is worth
+// guessing as the AWS clients' caller (callerARN): the identity under test
+// is the exec plugin's, the AWS clients are of its profile and it assumes
+// no role, so that its token most likely stands for whoever the AWS
+// clients' credentials are; and access entries may apply. Asked beside the
+// exec plugin, the guess lets the entries be described while the token is
+// still being made and replayed; they are used only when STS says the
+// token stands for the same ARN.
+func (g *run) guessesPrincipal() bool {
+	return g.runsExec() && g.awsOK() && g.clusterName != "" && g.o.Mode != diagnose.ModeConfigMap &&
+		g.base.Exec.RoleARN == "" && (g.o.Profile == "" || g.o.Profile == g.base.Exec.Profile)
 }
 
 // mayBe are the ARNs that may be p's: entries carry the role path, STS
@@ -89,8 +110,8 @@ func mayBe(p awsauth.Principal, arns []string) []string {
 // principalsCreated reads when each principal was created (zero when
 // unknown), all at once. A principal IAM does not know (deleted) is not an
 // error here; a refused or failed read means EKSA211 was not checked: it
-// says why.
-func (g *run) principalsCreated(ctx context.Context, arns []string) []time.Time {
+// says why (to p).
+func (g *run) principalsCreated(ctx context.Context, p *progress, arns []string) []time.Time {
 	created := make([]time.Time, len(arns))
 	errs := make([]error, len(arns))
 	var wg sync.WaitGroup
@@ -105,7 +126,7 @@ func (g *run) principalsCreated(ctx context.Context, arns []string) []time.Time 
 	for _, e := range errs {
 		var api smithy.APIError
 		if e != nil && !(errors.As(e, &api) && api.ErrorCode() == "NoSuchEntity") {
-			g.p.warn("stale access entries not checked: %s", g.awsError(e))
+			p.warn("stale access entries not checked: %s", g.awsError(e))
 			break
 		}
 	}

@@ -88,17 +88,36 @@ func Offline(o Options, data map[string]string, where string, err error) diagnos
 type progress struct {
 	mu sync.Mutex
 	f  func(Step)
+	// held keeps the steps instead (f is nil): the steps of a speculative
+	// call, told (replayTo) only if its answer is used.
+	held *[]Step
 }
 
 func newProgress(o Options) *progress { return &progress{f: o.Progress} }
 
+// hold is a progress that keeps its steps until replayTo.
+func hold() *progress { return &progress{held: &[]Step{}} }
+
 func (p *progress) step(s Status, format string, args ...any) {
-	if p.f == nil {
+	if p.f == nil && p.held == nil {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.held != nil {
+		*p.held = append(*p.held, Step{Status: s, Text: fmt.Sprintf(format, args...)})
+		return
+	}
 	p.f(Step{Status: s, Text: fmt.Sprintf(format, args...)})
+}
+
+// replayTo tells to the steps a held progress kept.
+func (p *progress) replayTo(to *progress) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range *p.held {
+		to.step(s.Status, "%s", s.Text)
+	}
 }
 
 func (p *progress) ok(format string, args ...any)   { p.step(OK, format, args...) }

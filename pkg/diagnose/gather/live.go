@@ -15,11 +15,12 @@ import (
 )
 
 // Live gathers the snapshot through a kubeconfig context (and the admin
-// context), the exec plugin and AWS. Everything that does not need the
-// token starts at once; what needs it starts as soon as the exec plugin
-// has given it; RBAC is asked last, about whom the cluster says it sees.
+// context), the exec plugin and AWS. The exec plugin starts first;
+// everything that does not need its token starts at once; what needs it
+// starts as soon as the exec plugin has given it; RBAC is asked last,
+// about whom the cluster says it sees.
 func Live(ctx context.Context, o Options, c Clients) diagnose.Snapshot {
-	g := newRun(ctx, o, c)
+	g := newRun(o, c)
 	f := g.start(ctx)
 	snap := g.collect(f)
 	g.inferCreator(&snap, f.adminARN.get())
@@ -42,13 +43,15 @@ type run struct {
 	// the exec plugin's facts.
 	base        diagnose.Snapshot
 	clusterName string
-	// aws are the clients of the exec plugin's profile and region; nil
-	// (with awsErr) when they could not be built or are not needed.
-	aws    *AWS
-	awsErr error
+	// aws are the clients of awsOpts, the exec plugin's profile and region
+	// unless the flags say otherwise; nil (with awsErr) when they could not
+	// be built or are not needed.
+	awsOpts awsapi.ConfigOptions
+	aws     *AWS
+	awsErr  error
 }
 
-func newRun(ctx context.Context, o Options, c Clients) *run {
+func newRun(o Options, c Clients) *run {
 	g := &run{o: o, p: newProgress(o), newAWS: c.NewAWS, user: c.User, admin: c.Admin}
 	if g.newAWS == nil {
 		g.newAWS = LoadAWS
@@ -58,18 +61,13 @@ func newRun(ctx context.Context, o Options, c Clients) *run {
 	}
 	g.base = diagnose.Snapshot{Subject: o.ARN, Mode: o.Mode, Context: g.user.Name, AdminContext: o.AdminContext, AsMyself: o.ARN == ""}
 	// The exec plugin tells which cluster and AWS identity kubectl uses.
-	awsOpts := awsapi.ConfigOptions{Profile: o.Profile, Region: o.Region}
+	g.awsOpts = awsapi.ConfigOptions{Profile: o.Profile, Region: o.Region}
 	g.clusterName = o.ClusterName
 	if x := g.user.Exec; x != nil {
 		g.base.Exec = execFacts(x)
 		g.clusterName = cmp.Or(g.clusterName, g.base.Exec.ClusterName)
-		awsOpts.Profile = cmp.Or(awsOpts.Profile, g.base.Exec.Profile)
-		awsOpts.Region = cmp.Or(awsOpts.Region, g.base.Exec.Region)
-	}
-	// Building the AWS clients reads files only; every call after it
-	// goes to the network.
-	if g.clusterName != "" || g.runsExec() {
-		g.aws, g.awsErr = g.newAWS(ctx, awsOpts)
+		g.awsOpts.Profile = cmp.Or(g.awsOpts.Profile, g.base.Exec.Profile)
+		g.awsOpts.Region = cmp.Or(g.awsOpts.Region, g.base.Exec.Region)
 	}
 	return g
 }
@@ -87,6 +85,7 @@ type futures struct {
 	entryARNs *future[arnList]
 	entries   *future[*diagnose.AccessEntries]
 	awsAuth   *future[*diagnose.AWSAuth]
+	caller    *future[string]
 	shell     *future[string]
 	sts       *future[*diagnose.STS]
 	review    *future[*diagnose.Review]
@@ -94,22 +93,27 @@ type futures struct {
 	bindings  *future[bindingLists]
 }
 
-// start starts every step.
+// start starts every step: the user's exec plugin first, for every
+// request made as the identity under test waits for its token.
 func (g *run) start(ctx context.Context) *futures {
-	f := &futures{}
+	f := &futures{token: ready(execToken{})}
+	if g.base.AsMyself {
+		f.token = async(func() execToken { return g.runExec(ctx, g.user.Exec, g.user.Server) })
+	}
+	// Building the AWS clients reads files only; every call after it
+	// goes to the network.
+	if g.clusterName != "" || g.runsExec() {
+		g.aws, g.awsErr = g.newAWS(ctx, g.awsOpts)
+	}
 	g.startIdentity(ctx, f)
 	g.startAWS(ctx, f)
 	g.startCluster(ctx, f)
 	return f
 }
 
-// startIdentity runs the exec plugins: the user's for the token under
-// test, the admin's for its requests and to learn who it is.
+// startIdentity makes the clients that carry the user's token, and runs
+// the admin's exec plugin for its requests and to learn who it is.
 func (g *run) startIdentity(ctx context.Context, f *futures) {
-	f.token = ready(execToken{})
-	if g.base.AsMyself {
-		f.token = async(func() execToken { return g.runExec(ctx, g.user.Exec, g.user.Server) })
-	}
 	// The requests made as the user carry the token the plugin already
 	// gave, as kubectl would send it: client-go would run the plugin again.
 	f.user = async(func() *Context { return g.user.withToken(f.token.get().token) })
@@ -156,8 +160,19 @@ func (g *run) startAWS(ctx context.Context, f *futures) {
 		arns, err := awsapi.AccessEntryARNs(ctx, g.aws.EKS, g.clusterName)
 		return arnList{arns, err}
 	})
+	// Who the AWS clients' credentials are: the shell's identity too when
+	// the shell's configuration is theirs, and the guess of whom the token
+	// stands for (startEntries).
+	shellIsAWS := g.runsExec() && g.awsOK() && g.shellIsAWS()
+	f.caller = ready("")
+	if shellIsAWS || g.guessesPrincipal() {
+		f.caller = async(func() string { return g.callerARN(ctx) })
+	}
 	f.shell = ready("")
-	if g.runsExec() {
+	switch {
+	case shellIsAWS:
+		f.shell = f.caller
+	case g.runsExec():
 		f.shell = async(func() string { return g.shellIdentity(ctx) })
 	}
 	f.sts = async(func() *diagnose.STS {
@@ -166,24 +181,54 @@ func (g *run) startAWS(ctx context.Context, f *futures) {
 		}
 		return nil
 	})
-	// Access entries: the list is read at once; the entries of the
-	// principal are described as soon as STS has said who it is.
-	f.entries = async(func() *diagnose.AccessEntries {
-		part := diagnose.Snapshot{Subject: g.base.Subject, Mode: g.base.Mode, Cluster: f.cluster.get()}
-		if part.Subject == "" {
-			if st := f.sts.get(); st != nil {
-				part.Subject = st.ARN
-			}
-		}
-		if part.Mode == "" && part.Cluster != nil {
-			part.Mode = part.Cluster.AuthenticationMode
-		}
+	g.startEntries(ctx, f)
+}
+
+// startEntries describes the access entries of the principal: the list is
+// read at once; the principal's entries are described as soon as the
+// principal is known, which for the identity kubectl uses is guessed
+// (guessesPrincipal) before STS has said who the token stands for.
+func (g *run) startEntries(ctx context.Context, f *futures) {
+	list := async(func() arnList {
 		l := f.entryARNs.get()
-		if c := part.Cluster; c != nil && c.Name != "" && c.Name != g.clusterName && g.awsErr == nil {
+		if c := f.cluster.get(); c != nil && c.Name != "" && c.Name != g.clusterName && g.awsErr == nil {
 			// DescribeCluster found the cluster under another name.
 			l.arns, l.err = awsapi.AccessEntryARNs(ctx, g.aws.EKS, c.Name)
 		}
-		return g.accessEntries(ctx, part, l.arns, l.err)
+		return l
+	})
+	entriesOf := func(subject string, p *progress) *diagnose.AccessEntries {
+		part := diagnose.Snapshot{Subject: subject, Mode: g.base.Mode, Cluster: f.cluster.get()}
+		if part.Mode == "" && part.Cluster != nil {
+			part.Mode = part.Cluster.AuthenticationMode
+		}
+		l := list.get()
+		return g.accessEntries(ctx, p, part, l.arns, l.err)
+	}
+	guess, guessed := ready(""), ready(heldEntries{})
+	if g.guessesPrincipal() {
+		guess = f.caller
+		guessed = async(func() heldEntries {
+			if arn := guess.get(); arn != "" {
+				p := hold()
+				return heldEntries{entries: entriesOf(arn, p), p: p}
+			}
+			return heldEntries{}
+		})
+	}
+	f.entries = async(func() *diagnose.AccessEntries {
+		subject := g.base.Subject
+		if subject == "" {
+			if st := f.sts.get(); st != nil {
+				subject = st.ARN
+			}
+		}
+		if subject != "" && subject == guess.get() {
+			h := guessed.get()
+			h.p.replayTo(g.p)
+			return h.entries
+		}
+		return entriesOf(subject, g.p)
 	})
 }
 

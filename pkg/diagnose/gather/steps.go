@@ -1,8 +1,10 @@
 package gather
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -135,6 +137,28 @@ func (g *run) replay(ctx context.Context, token, cluster string) *diagnose.STS {
 	s.ARN, s.Account, s.UserID = id.ARN, id.Account, id.UserID
 	g.p.ok("STS: the token stands for %s", id.ARN)
 	return s
+}
+
+// awsOK reports whether the AWS clients were built.
+func (g *run) awsOK() bool { return g.aws != nil && g.awsErr == nil }
+
+// callerARN is who the AWS clients' credentials are (STS
+// GetCallerIdentity through the SDK), "" when STS does not say.
+func (g *run) callerARN(ctx context.Context) string {
+	out, err := g.aws.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return ""
+	}
+	return aws.ToString(out.Arn)
+}
+
+// shellIsAWS reports whether the shell's default AWS configuration is the
+// AWS clients': the same profile and region once the SDK's environment
+// variables fill what the options leave empty.
+func (g *run) shellIsAWS() bool {
+	profile := cmp.Or(os.Getenv("AWS_PROFILE"), os.Getenv("AWS_DEFAULT_PROFILE"))
+	region := cmp.Or(os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"))
+	return cmp.Or(g.awsOpts.Profile, profile) == profile && cmp.Or(g.awsOpts.Region, region) == cmp.Or(g.o.Region, region)
 }
 
 // shellIdentity is who `aws sts get-caller-identity` says you are in this
