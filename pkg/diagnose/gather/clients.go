@@ -57,6 +57,7 @@ func LoadAWS(ctx context.Context, o awsapi.ConfigOptions) (*AWS, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.HTTPClient = logRequests(cfg.HTTPClient)
 	return &AWS{Region: cfg.Region, STS: sts.NewFromConfig(cfg), EKS: eks.NewFromConfig(cfg), IAM: iam.NewFromConfig(cfg), HTTP: cfg.HTTPClient}, nil
 }
 

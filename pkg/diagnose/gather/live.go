@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
@@ -126,7 +127,9 @@ func (g *run) startIdentity(ctx context.Context, f *futures) {
 		// client-go would) and to learn who it is: an admin that gets in
 		// without being in aws-auth in CONFIG_MAP mode is the creator.
 		tok := async(func() string {
+			start := time.Now()
 			res, err := kube.RunExec(ctx, g.admin.Exec, g.admin.Server)
+			logExec(g.admin.Exec.Command, start)
 			if err != nil {
 				return "" // client-go runs it again and says why
 			}
