@@ -219,15 +219,25 @@ func (o *DiagnoseOptions) gather(ctx context.Context, progress func(gather.Step)
 		return gather.Offline(opts, data, where, err), nil
 	}
 	c := gather.Clients{NewAWS: o.NewAWS}
-	var err error
-	if c.User, err = o.resolve(""); err != nil {
+	// The admin context is read beside the user's (each loads the
+	// kubeconfig): the exec plugin starts when both are.
+	var adminErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if o.AdminContext != "" {
+			c.Admin, adminErr = o.resolve(o.AdminContext)
+		}
+	}()
+	user, err := o.resolve("")
+	<-done
+	if err != nil {
 		return diagnose.Snapshot{}, err
 	}
-	if o.AdminContext != "" {
-		if c.Admin, err = o.resolve(o.AdminContext); err != nil {
-			return diagnose.Snapshot{}, fmt.Errorf("--admin-context: %w", err)
-		}
+	if adminErr != nil {
+		return diagnose.Snapshot{}, fmt.Errorf("--admin-context: %w", adminErr)
 	}
+	c.User = user
 	return gather.Live(ctx, opts, c), nil
 }
 
