@@ -37,9 +37,11 @@ const benchLatency = 100 * time.Millisecond
 //	  EKSACCESS_PLUGIN=$PWD/../../bin/kubectl-eksaccess \
 //	  go test -run '^$' -bench DiagnoseLatency -benchtime 10x
 //
-// With EKSACCESS_BENCH_TRACE=1 it logs, for each case, the timeline of
-// one more diagnose: every request as the sandbox saw it (arrival after
-// the TLS handshake, answer), in ms from the process start.
+// With EKSACCESS_BENCH_TRACE=1 (and -v) it logs, for each case, the
+// timeline of one more diagnose: every request as the sandbox saw it
+// (arrival after the TLS handshake, answer), in ms from the process start,
+// then the plugin's own log of it at -v=6 (each request and exec plugin
+// run when it ends, with how long it took).
 func BenchmarkDiagnoseLatency(b *testing.B) {
 	assets := e2eenv.Env(b, "KUBEBUILDER_ASSETS", "run: KUBEBUILDER_ASSETS=$(bash ../../hack/testbin.sh)")
 	plugin := e2eenv.Env(b, "EKSACCESS_PLUGIN", "it names the built bin/kubectl-eksaccess: run 'make build'")
@@ -52,37 +54,7 @@ func BenchmarkDiagnoseLatency(b *testing.B) {
 		latency = d
 	}
 	plugin, _ = filepath.Abs(plugin)
-	seed, err := sandbox.DefaultSeed("user", "API_AND_CONFIG_MAP")
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	dir := b.TempDir()
-	var tl timeline
-	sb, err := sandbox.Start(ctx, sandbox.Options{Dir: dir, Assets: assets, Seed: seed, TokenCommand: []string{plugin, "token"}, Latency: latency, Observe: tl.add})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = sb.Stop() })
-
-	// designated_user: an access entry whose view policy covers only
-	// kube-system, so listing pods in default is Forbidden and every step
-	// runs (access entries and their policies, RBAC bindings).
-	c, err := benchEKS(ctx, sb)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := c.CreateAccessEntry(ctx, &eks.CreateAccessEntryInput{ClusterName: aws.String(sb.Cluster), PrincipalArn: aws.String(sandbox.DesignatedUser), KubernetesGroups: []string{"developers"}}); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := c.AssociateAccessPolicy(ctx, &eks.AssociateAccessPolicyInput{ClusterName: aws.String(sb.Cluster), PrincipalArn: aws.String(sandbox.DesignatedUser),
-		PolicyArn:   aws.String("arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"),
-		AccessScope: &ekstypes.AccessScope{Type: ekstypes.AccessScopeTypeNamespace, Namespaces: []string{"kube-system"}}}); err != nil {
-		b.Fatal(err)
-	}
-
-	env := append(os.Environ(), sb.Env()...)
-	env = append(env, "KUBECACHEDIR="+filepath.Join(dir, "kubecache"), "NO_COLOR=1")
+	ls := startLatencySandbox(b, assets, latency, []string{plugin, "token"})
 	for _, bc := range []struct {
 		name, persona string
 		rc            int
@@ -93,23 +65,7 @@ func BenchmarkDiagnoseLatency(b *testing.B) {
 		{"authorized", "cluster_creator", 0, nil},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			args := append([]string{"diagnose", "--context", bc.persona, "-o", "json"}, bc.args...)
-			run := func() {
-				cmd := exec.Command(plugin, args...)
-				// The shell on the same profile as the exec plugin.
-				cmd.Env = append(append([]string(nil), env...), "AWS_PROFILE="+bc.persona)
-				var out bytes.Buffer
-				cmd.Stdout, cmd.Stderr = &out, &out
-				tl.start()
-				rc, err := exitCode(cmd.Run())
-				tl.stop()
-				if err != nil {
-					b.Fatal(err)
-				}
-				if rc != bc.rc || strings.Contains(out.String(), "k8s-aws-v1.") {
-					b.Fatalf("diagnose %s: exit %d, want %d:\n%s", strings.Join(args, " "), rc, bc.rc, out.String())
-				}
-			}
+			run := func() { ls.diagnose(b, plugin, bc.persona, bc.rc, bc.args...) }
 			run() // warm the page cache and the sandbox's connections
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -118,11 +74,86 @@ func BenchmarkDiagnoseLatency(b *testing.B) {
 			b.StopTimer()
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(latency.Nanoseconds()), "rtts/op")
 			if os.Getenv("EKSACCESS_BENCH_TRACE") != "" {
-				run()
-				b.Logf("diagnose %s:\n%s", strings.Join(args, " "), tl.String())
+				out := ls.diagnose(b, plugin, bc.persona, bc.rc, append([]string{"-v=6"}, bc.args...)...)
+				b.Logf("diagnose --context %s %s:\n%s\n%s", bc.persona, strings.Join(bc.args, " "), ls.tl.String(), klogLines(out))
 			}
 		})
 	}
+}
+
+// latencySandbox is a sandbox in API_AND_CONFIG_MAP mode with a latency
+// on every request, the timeline of the last diagnose, and an access
+// entry for designated_user whose view policy covers only kube-system, so
+// that listing pods in default is Forbidden and every step of diagnose
+// runs (access entries and their policies, RBAC bindings).
+type latencySandbox struct {
+	sb  *sandbox.Sandbox
+	tl  *timeline
+	env []string
+}
+
+func startLatencySandbox(tb testing.TB, assets string, latency time.Duration, tokenCommand []string) *latencySandbox {
+	tb.Helper()
+	seed, err := sandbox.DefaultSeed("user", "API_AND_CONFIG_MAP")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx := context.Background()
+	dir := tb.TempDir()
+	ls := &latencySandbox{tl: &timeline{}}
+	ls.sb, err = sandbox.Start(ctx, sandbox.Options{Dir: dir, Assets: assets, Seed: seed, TokenCommand: tokenCommand, Latency: latency, Observe: ls.tl.add})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = ls.sb.Stop() })
+	c, err := benchEKS(ctx, ls.sb)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := c.CreateAccessEntry(ctx, &eks.CreateAccessEntryInput{ClusterName: aws.String(ls.sb.Cluster), PrincipalArn: aws.String(sandbox.DesignatedUser), KubernetesGroups: []string{"developers"}}); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := c.AssociateAccessPolicy(ctx, &eks.AssociateAccessPolicyInput{ClusterName: aws.String(ls.sb.Cluster), PrincipalArn: aws.String(sandbox.DesignatedUser),
+		PolicyArn:   aws.String("arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"),
+		AccessScope: &ekstypes.AccessScope{Type: ekstypes.AccessScopeTypeNamespace, Namespaces: []string{"kube-system"}}}); err != nil {
+		tb.Fatal(err)
+	}
+	ls.env = append(os.Environ(), ls.sb.Env()...)
+	ls.env = append(ls.env, "KUBECACHEDIR="+filepath.Join(dir, "kubecache"), "NO_COLOR=1")
+	return ls
+}
+
+// diagnose runs `kubectl eksaccess diagnose --context persona -o json`
+// with args, the shell on the same AWS profile as the exec plugin, records
+// its timeline, and fails unless it exits rc without printing a token.
+func (ls *latencySandbox) diagnose(tb testing.TB, plugin, persona string, rc int, args ...string) string {
+	tb.Helper()
+	args = append([]string{"diagnose", "--context", persona, "-o", "json"}, args...)
+	cmd := exec.Command(plugin, args...)
+	cmd.Env = append(append([]string(nil), ls.env...), "AWS_PROFILE="+persona)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	ls.tl.start()
+	got, err := exitCode(cmd.Run())
+	ls.tl.stop()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if got != rc || strings.Contains(out.String(), "k8s-aws-v1.") {
+		tb.Fatalf("diagnose %s: exit %d, want %d:\n%s", strings.Join(args, " "), got, rc, out.String())
+	}
+	return out.String()
+}
+
+// klogLines are the lines of out that klog wrote ("I1204 02:33:41.123456 ...").
+func klogLines(out string) string {
+	var b strings.Builder
+	for _, l := range strings.SplitAfter(out, "\n") {
+		if len(l) > 5 && strings.IndexAny(l[:1], "IWE") == 0 && strings.Trim(l[1:5], "0123456789") == "" {
+			b.WriteString(l)
+		}
+	}
+	return b.String()
 }
 
 // benchEKS is an EKS client of the sandbox as cluster_creator, without
@@ -167,13 +198,21 @@ func (t *timeline) add(c fakeaws.Call) {
 	t.calls = append(t.calls, c)
 }
 
-// String is one line per request, by arrival, in ms from the start of the
-// process, then its exit.
-func (t *timeline) String() string {
+// Calls are the requests of the run, by arrival.
+func (t *timeline) Calls() []fakeaws.Call {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	calls := append([]fakeaws.Call(nil), t.calls...)
 	sort.Slice(calls, func(i, j int) bool { return calls[i].Arrived.Before(calls[j].Arrived) })
+	return calls
+}
+
+// String is one line per request, by arrival, in ms from the start of the
+// process, then its exit.
+func (t *timeline) String() string {
+	calls := t.Calls()
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	ms := func(at time.Time) float64 { return float64(at.Sub(t.begin).Microseconds()) / 1000 }
 	var b strings.Builder
 	for _, c := range calls {

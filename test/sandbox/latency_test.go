@@ -1,0 +1,134 @@
+package sandbox_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eksaccess/kubectl-eksaccess/test/internal/e2eenv"
+	"github.com/eksaccess/kubectl-eksaccess/test/sandbox"
+	"github.com/eksaccess/kubectl-eksaccess/test/sandbox/fakeaws"
+)
+
+// TestDiagnoseConcurrentCalls: diagnose makes every call whose answer it
+// may need as soon as what the call depends on is known, never one after
+// another when neither waits for the other. Every request takes 150 ms and
+// the exec plugin 300 ms, so that a call made after another instead of
+// beside it shows in the sandbox's timeline whatever the machine's load.
+func TestDiagnoseConcurrentCalls(t *testing.T) {
+	assets := e2eenv.Env(t, "KUBEBUILDER_ASSETS", "run: KUBEBUILDER_ASSETS=$(bash ../../hack/testbin.sh)")
+	plugin, _ := filepath.Abs(needPlugin(t))
+	runs := filepath.Join(t.TempDir(), "exec-runs")
+	// The exec plugin notes each run, then takes 300 ms to make its token.
+	slowToken := []string{"/bin/sh", "-c", `echo run >>'` + runs + `'; sleep 0.3; exec "$0" token "$@"`, plugin}
+	ls := startLatencySandbox(t, assets, 150*time.Millisecond, slowToken)
+
+	const (
+		principal = "/clusters/sandbox/access-entries/" + sandbox.DesignatedUser
+		creator   = "/clusters/sandbox/access-entries/" + sandbox.CreatorUser
+		cert      = " (client certificate)"
+	)
+	for _, tc := range []struct {
+		name, persona string
+		rc            int
+		args          []string
+		// together are groups of calls that must all be in flight at once.
+		together [][]string
+		// beforeReplay must arrive before the token's replay to STS is
+		// answered: they wait for the principal, which is known earlier.
+		beforeReplay []string
+	}{
+		{"forbidden", "designated_user", 1, []string{"--admin-context", sandbox.AdminContext},
+			[][]string{
+				// Nothing waits for the token.
+				{"eks GET /clusters/sandbox", "eks GET /clusters/sandbox/access-entries", "sts GetCallerIdentity aws-sdk",
+					"kube GET /api/v1/namespaces/kube-system/configmaps/aws-auth" + cert,
+					"kube GET /apis/rbac.authorization.k8s.io/v1/clusterrolebindings" + cert, "kube GET /apis/rbac.authorization.k8s.io/v1/rolebindings" + cert},
+				// Everything that waits for the token.
+				{"sts GetCallerIdentity Go-http-client", "kube POST /apis/authentication.k8s.io/v1/selfsubjectreviews", "kube POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews"},
+				// The principal's entry, its policies and its age.
+				{"eks GET " + principal, "eks GET " + principal + "/access-policies", "iam GetUser"},
+			},
+			[]string{"eks GET " + principal, "eks GET " + principal + "/access-policies", "iam GetUser"}},
+		{"authorized", "cluster_creator", 0, nil,
+			[][]string{
+				{"eks GET /clusters/sandbox", "eks GET /clusters/sandbox/access-entries", "sts GetCallerIdentity aws-sdk"},
+				// Without an admin context, aws-auth and RBAC are read as
+				// the user: with the token, beside the reviews.
+				{"sts GetCallerIdentity Go-http-client", "kube POST /apis/authentication.k8s.io/v1/selfsubjectreviews", "kube POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+					"kube GET /api/v1/namespaces/kube-system/configmaps/aws-auth",
+					"kube GET /apis/rbac.authorization.k8s.io/v1/clusterrolebindings", "kube GET /apis/rbac.authorization.k8s.io/v1/rolebindings"},
+				{"eks GET " + creator, "eks GET " + creator + "/access-policies", "iam GetUser"},
+			},
+			[]string{"eks GET " + creator, "eks GET " + creator + "/access-policies", "iam GetUser"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_ = os.Remove(runs)
+			ls.diagnose(t, plugin, tc.persona, tc.rc, tc.args...)
+			calls := ls.tl.Calls()
+			defer func() {
+				if t.Failed() {
+					t.Logf("timeline (ms from the start of diagnose):\n%s", ls.tl.String())
+				}
+			}()
+			if b, _ := os.ReadFile(runs); strings.Count(string(b), "run") != 1 {
+				t.Errorf("the exec plugin ran %d times, want once (every request as the user carries its one token)", strings.Count(string(b), "run"))
+			}
+			for _, group := range tc.together {
+				inFlightTogether(t, calls, group)
+			}
+			replay := findCall(t, calls, "sts GetCallerIdentity Go-http-client")
+			for _, name := range tc.beforeReplay {
+				if c := findCall(t, calls, name); c != nil && replay != nil && !c.Arrived.Before(replay.Answered) {
+					t.Errorf("%s arrived %s after STS answered the token's replay: it waited for STS to say who the token stands for", name, c.Arrived.Sub(replay.Answered))
+				}
+			}
+		})
+	}
+}
+
+// findCall is the first call (by arrival) that "service what agent"
+// names: the service, then the start of What and, when given, of Agent.
+func findCall(t *testing.T, calls []fakeaws.Call, name string) *fakeaws.Call {
+	t.Helper()
+	for i, c := range calls {
+		service, rest, _ := strings.Cut(name, " ")
+		if c.Service != service {
+			continue
+		}
+		what, agent := rest, ""
+		if i := strings.LastIndex(rest, " "); i >= 0 && c.Service != "kube" && c.Service != "eks" {
+			what, agent = rest[:i], rest[i+1:]
+		}
+		if c.What == what && strings.HasPrefix(c.Agent, agent) {
+			return &calls[i]
+		}
+	}
+	t.Errorf("no request %q", name)
+	return nil
+}
+
+// inFlightTogether fails unless every call of the group arrived before
+// any of them was answered.
+func inFlightTogether(t *testing.T, calls []fakeaws.Call, group []string) {
+	t.Helper()
+	var last, first *fakeaws.Call
+	var lastName, firstName string
+	for _, name := range group {
+		c := findCall(t, calls, name)
+		if c == nil {
+			continue
+		}
+		if last == nil || c.Arrived.After(last.Arrived) {
+			last, lastName = c, name
+		}
+		if first == nil || c.Answered.Before(first.Answered) {
+			first, firstName = c, name
+		}
+	}
+	if last != nil && !last.Arrived.Before(first.Answered) {
+		t.Errorf("%s arrived %s after %s was answered: they should have been made together", lastName, last.Arrived.Sub(first.Answered), firstName)
+	}
+}
