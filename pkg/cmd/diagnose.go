@@ -218,9 +218,12 @@ func (o *DiagnoseOptions) gather(ctx context.Context, progress func(gather.Step)
 		data, where, err := src.load(ctx)
 		return gather.Offline(opts, data, where, err), nil
 	}
+	// The user's exec plugin starts as soon as the kubeconfig names it;
+	// the admin context is read beside the user's (each loads the
+	// kubeconfig). When either fails, the plugin is stopped.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	c := gather.Clients{NewAWS: o.NewAWS}
-	// The admin context is read beside the user's (each loads the
-	// kubeconfig): the exec plugin starts when both are.
 	var adminErr error
 	done := make(chan struct{})
 	go func() {
@@ -229,7 +232,13 @@ func (o *DiagnoseOptions) gather(ctx context.Context, progress func(gather.Step)
 			c.Admin, adminErr = o.resolve(o.AdminContext)
 		}
 	}()
-	user, err := o.resolve("")
+	user, loader, err := o.readContext("")
+	if err == nil {
+		if o.ARN == "" && user.Exec != nil {
+			c.Exec = gather.StartExec(ctx, user.Exec, user.Server)
+		}
+		err = o.connect(user, loader)
+	}
 	<-done
 	if err != nil {
 		return diagnose.Snapshot{}, err
@@ -265,6 +274,19 @@ func checklist(w io.Writer, fancy bool) func(gather.Step) {
 // resolve makes a kubeconfig context ("" for the current one) into what
 // gathering reads through: its name, server, exec plugin and clients.
 func (o *DiagnoseOptions) resolve(contextName string) (*gather.Context, error) {
+	kc, loader, err := o.readContext(contextName)
+	if err == nil {
+		err = o.connect(kc, loader)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return kc, nil
+}
+
+// readContext reads a kubeconfig context ("" for the current one): its name,
+// server and exec plugin, and the loader of its client configuration.
+func (o *DiagnoseOptions) readContext(contextName string) (*gather.Context, clientcmd.ClientConfig, error) {
 	loader := o.configFlags.ToRawKubeConfigLoader()
 	if contextName != "" {
 		rules := clientcmd.NewDefaultClientConfigLoadingRules()
@@ -279,7 +301,7 @@ func (o *DiagnoseOptions) resolve(contextName string) (*gather.Context, error) {
 	}
 	raw, name, err := kube.CurrentContext(loader, flag)
 	if err != nil {
-		return nil, kubeconfigError(err)
+		return nil, nil, kubeconfigError(err)
 	}
 	kc := &gather.Context{Name: name}
 	if c, ok := raw.Contexts[name]; ok {
@@ -299,9 +321,15 @@ func (o *DiagnoseOptions) resolve(contextName string) (*gather.Context, error) {
 		fixed.AuthInfos[raw.Contexts[name].AuthInfo].Exec.APIVersion = "client.authentication.k8s.io/v1beta1"
 		loader = clientcmd.NewNonInteractiveClientConfig(*fixed, name, &clientcmd.ConfigOverrides{}, nil)
 	}
+	return kc, loader, nil
+}
+
+// connect gives a context its clients, from the loader of its client
+// configuration.
+func (o *DiagnoseOptions) connect(kc *gather.Context, loader clientcmd.ClientConfig) error {
 	config, err := loader.ClientConfig()
 	if err != nil {
-		return nil, kubeconfigError(err)
+		return kubeconfigError(err)
 	}
 	// As ConfigFlags.ToRESTConfig does: a fleet run watches the aws-auth
 	// request this way (diagnose_fleet.go).
@@ -309,7 +337,7 @@ func (o *DiagnoseOptions) resolve(contextName string) (*gather.Context, error) {
 		config = wrap(config)
 	}
 	if kc.Client, err = kubeClients(config); err != nil {
-		return nil, kubeconfigError(err)
+		return kubeconfigError(err)
 	}
 	// The requests made as the user carry the token its exec plugin gave
 	// once, as kubectl would send it: client-go would run the plugin again.
@@ -320,7 +348,7 @@ func (o *DiagnoseOptions) resolve(contextName string) (*gather.Context, error) {
 		cfg.BearerToken, cfg.BearerTokenFile = token, ""
 		return kubeClients(cfg)
 	}
-	return kc, nil
+	return nil
 }
 
 func kubeClients(cfg *rest.Config) (gather.Kubernetes, error) {

@@ -62,6 +62,9 @@ type Clients struct {
 	Admin *Context
 	// NewAWS builds the AWS clients; LoadAWS when nil.
 	NewAWS NewAWS
+	// Exec is User's exec plugin, already running (StartExec); nil to run
+	// it when gathering.
+	Exec *EarlyExec
 }
 
 // Offline is the snapshot of --arn with aws-auth read from a file: data

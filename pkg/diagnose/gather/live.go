@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"time"
 
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
@@ -40,6 +39,7 @@ type run struct {
 	p           *progress
 	newAWS      NewAWS
 	user, admin *Context
+	early       *EarlyExec
 	// base is the snapshot before any call: subject, mode, contexts and
 	// the exec plugin's facts.
 	base        diagnose.Snapshot
@@ -53,7 +53,7 @@ type run struct {
 }
 
 func newRun(o Options, c Clients) *run {
-	g := &run{o: o, p: newProgress(o), newAWS: c.NewAWS, user: c.User, admin: c.Admin}
+	g := &run{o: o, p: newProgress(o), newAWS: c.NewAWS, user: c.User, admin: c.Admin, early: c.Exec}
 	if g.newAWS == nil {
 		g.newAWS = LoadAWS
 	}
@@ -127,9 +127,7 @@ func (g *run) startIdentity(ctx context.Context, f *futures) {
 		// client-go would) and to learn who it is: an admin that gets in
 		// without being in aws-auth in CONFIG_MAP mode is the creator.
 		tok := async(func() string {
-			start := time.Now()
-			res, err := kube.RunExec(ctx, g.admin.Exec, g.admin.Server)
-			logExec(g.admin.Exec.Command, start)
+			res, err := g.execPlugin(ctx, g.admin.Exec, g.admin.Server)
 			if err != nil {
 				return "" // client-go runs it again and says why
 			}

@@ -93,9 +93,7 @@ func (g *run) runExec(ctx context.Context, cfg *clientcmdapi.ExecConfig, server 
 	if g.base.Exec.Profile != "" {
 		env = " (AWS_PROFILE=" + g.base.Exec.Profile + ")"
 	}
-	start := time.Now()
-	res, err := kube.RunExec(ctx, cfg, server)
-	logExec(cfg.Command, start)
+	res, err := g.execPlugin(ctx, cfg, server)
 	out.facts.Ran = true
 	if err != nil {
 		out.execErr = err.Error()
