@@ -25,8 +25,14 @@ type ExecResult struct {
 // and KUBERNETES_EXEC_INFO describing a non-interactive call. It returns
 // the token of the ExecCredential the plugin prints.
 func RunExec(ctx context.Context, cfg *clientcmdapi.ExecConfig, server string) (ExecResult, error) {
+	return StartExec(ctx, cfg, server)()
+}
+
+// StartExec starts the exec plugin as RunExec runs it, before it returns;
+// wait (called once) waits for it and reads its ExecCredential.
+func StartExec(ctx context.Context, cfg *clientcmdapi.ExecConfig, server string) (wait func() (ExecResult, error)) {
 	if cfg == nil {
-		return ExecResult{}, errors.New("the kubeconfig user has no exec plugin")
+		return func() (ExecResult, error) { return ExecResult{}, errors.New("the kubeconfig user has no exec plugin") }
 	}
 	info := map[string]any{
 		"apiVersion": cfg.APIVersion,
@@ -45,8 +51,18 @@ func RunExec(ctx context.Context, cfg *clientcmdapi.ExecConfig, server string) (
 	cmd.Env = append(cmd.Env, "KUBERNETES_EXEC_INFO="+string(infoJSON))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	res := ExecResult{Stderr: strings.TrimSpace(stderr.String())}
+	err := cmd.Start()
+	return func() (ExecResult, error) {
+		if err == nil {
+			err = cmd.Wait()
+		}
+		return execResult(cfg, stdout.Bytes(), stderr.String(), err)
+	}
+}
+
+// execResult reads what an exec plugin that ended with err printed.
+func execResult(cfg *clientcmdapi.ExecConfig, stdout []byte, stderr string, err error) (ExecResult, error) {
+	res := ExecResult{Stderr: strings.TrimSpace(stderr)}
 	if err != nil {
 		var nf *exec.Error
 		if errors.As(err, &nf) {
@@ -65,7 +81,7 @@ func RunExec(ctx context.Context, cfg *clientcmdapi.ExecConfig, server string) (
 			Token string `json:"token"`
 		} `json:"status"`
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &cred); err != nil {
+	if err := json.Unmarshal(stdout, &cred); err != nil {
 		return res, fmt.Errorf("exec plugin %q did not print an ExecCredential: %v", cfg.Command, err)
 	}
 	if cred.Status == nil || cred.Status.Token == "" {

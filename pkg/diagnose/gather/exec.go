@@ -21,14 +21,16 @@ type EarlyExec struct {
 	err    error
 }
 
-// StartExec runs an exec plugin, for the server, as kubectl does
-// (kube.RunExec), on its own goroutine. Cancelling ctx ends it.
+// StartExec starts an exec plugin, for the server, as kubectl does
+// (kube.RunExec), before it returns, and reads its answer on its own
+// goroutine. Cancelling ctx ends it.
 func StartExec(ctx context.Context, cfg *clientcmdapi.ExecConfig, server string) *EarlyExec {
 	e := &EarlyExec{cfg: cfg, server: server, done: make(chan struct{})}
+	start := time.Now()
+	wait := kube.StartExec(ctx, cfg, server)
 	go func() {
 		defer close(e.done)
-		start := time.Now()
-		e.res, e.err = kube.RunExec(ctx, cfg, server)
+		e.res, e.err = wait()
 		logExec(cfg.Command, start)
 	}()
 	return e
