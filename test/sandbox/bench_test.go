@@ -178,6 +178,8 @@ type timeline struct {
 	mu         sync.Mutex
 	begin, end time.Time
 	calls      []fakeaws.Call
+	// changed is closed by the next add (await).
+	changed chan struct{}
 }
 
 func (t *timeline) start() {
@@ -196,6 +198,36 @@ func (t *timeline) add(c fakeaws.Call) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.calls = append(t.calls, c)
+	if t.changed != nil {
+		close(t.changed)
+		t.changed = nil
+	}
+}
+
+// await waits until done holds for the calls (by arrival) or the time is
+// up, and reports whether it holds. A request the plugin no longer needed
+// may still be in flight when it exits: the sandbox tells of it once it
+// sees the client gone.
+func (t *timeline) await(within time.Duration, done func([]fakeaws.Call) bool) bool {
+	timer := time.NewTimer(within)
+	defer timer.Stop()
+	for {
+		if done(t.Calls()) {
+			return true
+		}
+		t.mu.Lock()
+		ch := make(chan struct{})
+		t.changed = ch
+		t.mu.Unlock()
+		if done(t.Calls()) { // an add between the check and the channel
+			return true
+		}
+		select {
+		case <-ch:
+		case <-timer.C:
+			return false
+		}
+	}
 }
 
 // Calls are the requests of the run, by arrival.
