@@ -106,7 +106,7 @@ func addVerbosityFlag(cmd *cobra.Command) {
 	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
 	klog.InitFlags(fs)
 	v := fs.Lookup("v")
-	v.Usage = "Log level: 6 logs the API requests, 8 and more their bodies (tokens are masked)"
+	v.Usage = "Log level: 6 logs the Kubernetes API requests (and, in diagnose, each AWS request and exec plugin run) with their durations, 8 and more their bodies (tokens are masked)"
 	cmd.PersistentFlags().AddGoFlag(v)
 }
 

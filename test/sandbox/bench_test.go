@@ -65,20 +65,26 @@ func BenchmarkDiagnoseLatency(b *testing.B) {
 		{"authorized", "cluster_creator", 0, nil},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			run := func() { ls.diagnose(b, plugin, bc.persona, bc.rc, bc.args...) }
-			run() // warm the page cache and the sandbox's connections
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				run()
-			}
-			b.StopTimer()
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(latency.Nanoseconds()), "rtts/op")
+			inRTTs(b, latency, func() { ls.diagnose(b, plugin, bc.persona, bc.rc, bc.args...) })
 			if os.Getenv("EKSACCESS_BENCH_TRACE") != "" {
 				out := ls.diagnose(b, plugin, bc.persona, bc.rc, append([]string{"-v=6"}, bc.args...)...)
 				b.Logf("diagnose --context %s %s:\n%s\n%s", bc.persona, strings.Join(bc.args, " "), ls.tl.String(), klogLines(out))
 			}
 		})
 	}
+}
+
+// inRTTs runs run once to warm the page cache and the sandbox's
+// connections, then b.N times, and reports the time in round trips
+// (rtts/op = ns/op / latency).
+func inRTTs(b *testing.B, latency time.Duration, run func()) {
+	run()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		run()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(latency.Nanoseconds()), "rtts/op")
 }
 
 // latencySandbox is a sandbox in API_AND_CONFIG_MAP mode with a latency
@@ -124,11 +130,17 @@ func startLatencySandbox(tb testing.TB, assets string, latency time.Duration, to
 }
 
 // diagnose runs `kubectl eksaccess diagnose --context persona -o json`
-// with args, the shell on the same AWS profile as the exec plugin, records
-// its timeline, and fails unless it exits rc without printing a token.
+// with args (see run).
 func (ls *latencySandbox) diagnose(tb testing.TB, plugin, persona string, rc int, args ...string) string {
 	tb.Helper()
-	args = append([]string{"diagnose", "--context", persona, "-o", "json"}, args...)
+	return ls.run(tb, plugin, persona, rc, append([]string{"diagnose", "--context", persona, "-o", "json"}, args...)...)
+}
+
+// run runs the plugin with args, the shell on the same AWS profile as the
+// exec plugin, records its timeline, and fails unless it exits rc without
+// printing a token.
+func (ls *latencySandbox) run(tb testing.TB, plugin, persona string, rc int, args ...string) string {
+	tb.Helper()
 	cmd := exec.Command(plugin, args...)
 	cmd.Env = append(append([]string(nil), ls.env...), "AWS_PROFILE="+persona)
 	var out bytes.Buffer
@@ -140,7 +152,7 @@ func (ls *latencySandbox) diagnose(tb testing.TB, plugin, persona string, rc int
 		tb.Fatal(err)
 	}
 	if got != rc || strings.Contains(out.String(), "k8s-aws-v1.") {
-		tb.Fatalf("diagnose %s: exit %d, want %d:\n%s", strings.Join(args, " "), got, rc, out.String())
+		tb.Fatalf("%s: exit %d, want %d:\n%s", strings.Join(args, " "), got, rc, out.String())
 	}
 	return out.String()
 }

@@ -100,6 +100,32 @@ func TestDiagnoseConcurrentCalls(t *testing.T) {
 	}
 }
 
+// TestListConcurrentCalls: list reads aws-auth, DescribeCluster and the
+// access entries at once, and each entry with its policies. Every request takes 300 ms, more than
+// the exec plugin (the plugin's own token command) needs, so that a call
+// made after another shows whatever the machine's load.
+func TestListConcurrentCalls(t *testing.T) {
+	assets := e2eenv.Env(t, "KUBEBUILDER_ASSETS", "run: KUBEBUILDER_ASSETS=$(bash ../../hack/testbin.sh)")
+	plugin, _ := filepath.Abs(needPlugin(t))
+	ls := startLatencySandbox(t, assets, 300*time.Millisecond, []string{plugin, "token"})
+	addEntries(t, ls, sandbox.PathRole)
+	out := ls.run(t, plugin, "cluster_creator", 0, "list", "--context", "cluster_creator")
+	if !strings.Contains(out, "platform-admin") {
+		t.Fatalf("list does not show the access entries:\n%s", out)
+	}
+	entry := "eks GET /clusters/sandbox/access-entries/" + sandbox.PathRole
+	group := []string{"eks GET /clusters/sandbox", "eks GET /clusters/sandbox/access-entries", "kube GET /api/v1/namespaces/kube-system/configmaps/aws-auth"}
+	ls.tl.await(5*time.Second, func(calls []fakeaws.Call) bool { return lookupCall(calls, entry) != nil })
+	defer func() {
+		if t.Failed() {
+			t.Logf("timeline (ms from the start of list):\n%s", ls.tl.String())
+		}
+	}()
+	calls := ls.tl.Calls()
+	inFlightTogether(t, calls, group)
+	inFlightTogether(t, calls, []string{entry, entry + "/access-policies"})
+}
+
 // findCall is lookupCall, and fails the test when there is none.
 func findCall(t *testing.T, calls []fakeaws.Call, name string) *fakeaws.Call {
 	t.Helper()
