@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	sigsjson "sigs.k8s.io/json"
 
 	"github.com/eksaccess/kubectl-eksaccess/pkg/awsauth"
 )
@@ -95,21 +96,21 @@ func configMapsIn(raw map[string]any) ([]*ConfigMap, []string, error) {
 		return cms, kinds, nil
 	case kind == "ConfigMap" && apiVersion == "v1":
 		// raw came from one YAML (or JSON) parse; from here it is JSON,
-		// decoded as strictly as the API server would.
+		// decoded as strictly as the API server would: field names are
+		// case-sensitive (a "Data:" key is unknown, as kubectl apply says).
 		js, err := json.Marshal(raw)
 		if err != nil {
 			return nil, nil, err
 		}
 		var cm ConfigMap
-		dec := json.NewDecoder(bytes.NewReader(js))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&cm); err != nil {
+		strict, err := sigsjson.UnmarshalStrict(js, &cm, sigsjson.DisallowUnknownFields)
+		if err == nil && len(strict) > 0 {
+			err = strict[0]
+		}
+		if err != nil {
 			fix := "every value under data must be a string (use a '|' block for mapRoles, mapUsers and mapAccounts)"
 			if _, field, ok := strings.Cut(err.Error(), "unknown field "); ok {
-				fix = "remove it: a ConfigMap has apiVersion, kind, metadata, immutable, data and binaryData"
-				if f := strings.Trim(field, `"`); slices.Contains(awsauth.DataKeys, f) {
-					fix = fmt.Sprintf("indent %s under data:", f)
-				}
+				fix = unknownFieldFix(strings.Trim(field, `"`))
 			}
 			return nil, nil, fmt.Errorf("ConfigMap %q is malformed: %v: %s", nameOf(raw), err, fix)
 		}
@@ -118,6 +119,23 @@ func configMapsIn(raw map[string]any) ([]*ConfigMap, []string, error) {
 		return nil, []string{"an object without kind"}, nil
 	}
 	return nil, []string{kind + "/" + nameOf(raw)}, nil
+}
+
+// configMapFields are the fields of a ConfigMap, as the API server spells
+// them.
+var configMapFields = []string{"apiVersion", "kind", "metadata", "immutable", "data", "binaryData"}
+
+// unknownFieldFix says what to do with a field a ConfigMap does not have.
+func unknownFieldFix(f string) string {
+	if slices.Contains(awsauth.DataKeys, f) {
+		return fmt.Sprintf("indent %s under data:", f)
+	}
+	for _, known := range configMapFields {
+		if strings.EqualFold(f, known) {
+			return fmt.Sprintf("spell it %s (field names are case-sensitive)", known)
+		}
+	}
+	return "remove it: a ConfigMap has " + strings.Join(configMapFields, ", ")
 }
 
 func nameOf(raw map[string]any) string {
