@@ -42,7 +42,7 @@ var readVerbs = map[string]bool{"get": true, "list": true, "watch": true}
 // policies are not judged: "".
 func policyGranting(ps []accessentry.Policy, verb, resource, ns string) string {
 	for _, x := range ps {
-		if !policiesCover([]accessentry.Policy{x}, ns) {
+		if !policyCovers(x, ns) {
 			continue
 		}
 		name := policyName(x.ARN)
@@ -69,17 +69,20 @@ func policyGranting(ps []accessentry.Policy, verb, resource, ns string) string {
 // policiesCover reports whether any policy applies in namespace ns ("":
 // cluster-scoped request). Namespace names may end with a * wildcard.
 func policiesCover(ps []accessentry.Policy, ns string) bool {
-	for _, x := range ps {
-		if !strings.EqualFold(x.Scope, "namespace") {
+	return slices.ContainsFunc(ps, func(x accessentry.Policy) bool { return policyCovers(x, ns) })
+}
+
+// policyCovers reports whether policy x applies in namespace ns.
+func policyCovers(x accessentry.Policy, ns string) bool {
+	if !strings.EqualFold(x.Scope, "namespace") {
+		return true
+	}
+	if ns == "" {
+		return false
+	}
+	for _, n := range x.Namespaces {
+		if n == ns || n == "*" || strings.HasSuffix(n, "*") && strings.HasPrefix(ns, strings.TrimSuffix(n, "*")) {
 			return true
-		}
-		if ns == "" {
-			continue
-		}
-		for _, n := range x.Namespaces {
-			if n == ns || n == "*" || strings.HasSuffix(n, "*") && strings.HasPrefix(ns, strings.TrimSuffix(n, "*")) {
-				return true
-			}
 		}
 	}
 	return false
